@@ -1,0 +1,36 @@
+package dev.millrace.proto;
+
+/**
+ * Names that are part of the wire contract besides the messages: default topic names, Kafka record
+ * headers and the write-key carriers. Services read topic names from configuration; these are the
+ * defaults every service and the docs agree on.
+ */
+public final class WireNames {
+
+  /** Accepted events ({@code RawEvent}), keyed by the configured partition key. */
+  public static final String RAW_TOPIC = "millrace.raw";
+  /** Events the collector refused ({@code DeadLetter}, stage COLLECTOR). */
+  public static final String COLLECTOR_DEAD_LETTER_TOPIC = "millrace.dead-letter.collector";
+  /** Enriched events ({@code EnrichedEvent}), keyed as on the raw topic. */
+  public static final String ENRICHED_TOPIC = "millrace.enriched";
+  /** Raw records the enricher could not decode, validate or enrich ({@code DeadLetter}, stage ENRICHER). */
+  public static final String ENRICHER_DEAD_LETTER_TOPIC = "millrace.dead-letter.enricher";
+
+  /** Header: the event id as UTF-8 text, so consumers can log and deduplicate without decoding. */
+  public static final String HEADER_EVENT_ID = "millrace.event_id";
+  /** Header: the event type as UTF-8 text, for routing without decoding. */
+  public static final String HEADER_EVENT_TYPE = "millrace.event_type";
+  /** Header: the schema version (SchemaVer) as UTF-8 text. */
+  public static final String HEADER_SCHEMA_VERSION = "millrace.schema_version";
+  /** Header: the dead-letter reason code name, on dead-letter records only. */
+  public static final String HEADER_REASON = "millrace.reason";
+  /** Header: the fully qualified Protobuf message name of the value, e.g. {@code millrace.v1.RawEvent}. */
+  public static final String HEADER_CONTENT_TYPE = "millrace.content_type";
+
+  /** REST header carrying the producer's write key. */
+  public static final String WRITE_KEY_HTTP_HEADER = "X-Millrace-Write-Key";
+  /** gRPC metadata key carrying the producer's write key (gRPC keys are lower case). */
+  public static final String WRITE_KEY_GRPC_METADATA = "x-millrace-write-key";
+
+  private WireNames() {}
+}
