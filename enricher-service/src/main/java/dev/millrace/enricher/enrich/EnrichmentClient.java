@@ -1,0 +1,89 @@
+package dev.millrace.enricher.enrich;
+
+import dev.millrace.proto.v1.EnrichError;
+import dev.millrace.proto.v1.EnrichErrorCode;
+import dev.millrace.proto.v1.EnrichItem;
+import dev.millrace.proto.v1.EnrichRequest;
+import dev.millrace.proto.v1.EnrichResponse;
+import dev.millrace.proto.v1.EnrichResult;
+import dev.millrace.proto.v1.EnrichmentServiceGrpc;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The EnrichmentService client. It takes a {@link Channel} so tests can pass an in-process one;
+ * retries of UNAVAILABLE belong to the channel's service config ({@link EnrichmentChannels}), and
+ * every call carries a deadline that covers those retries.
+ */
+public final class EnrichmentClient implements Enricher {
+
+  /**
+   * Whole-call failures caused by what we sent: the batch is answered item by item as failed
+   * (dead letter ENRICHMENT_FAILED). Every other status says nothing about the data (down, slow,
+   * overloaded, misconfigured, or an unknown fault), so the batch is kept and tried again.
+   */
+  private static final Set<Status.Code> CAUSED_BY_INPUT = Set.of(
+      Status.Code.INVALID_ARGUMENT, Status.Code.OUT_OF_RANGE, Status.Code.FAILED_PRECONDITION);
+
+  private final EnrichmentServiceGrpc.EnrichmentServiceBlockingStub stub;
+  private final Duration deadline;
+
+  public EnrichmentClient(Channel channel, Duration deadline) {
+    this.stub = EnrichmentServiceGrpc.newBlockingStub(channel);
+    this.deadline = deadline;
+  }
+
+  @Override
+  public List<EnrichResult> enrich(List<EnrichItem> items) {
+    if (items.isEmpty()) {
+      return List.of();
+    }
+    EnrichResponse response;
+    try {
+      response = stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+          .enrich(EnrichRequest.newBuilder().addAllItems(items).build());
+    } catch (StatusRuntimeException e) {
+      Status.Code code = e.getStatus().getCode();
+      if (CAUSED_BY_INPUT.contains(code)) {
+        return failAll(items, "the enrichment API refused the batch: " + code);
+      }
+      throw new EnrichmentUnavailableException("enrichment API call failed: " + code, e);
+    }
+    return inItemOrder(items, response.getResultsList());
+  }
+
+  /** Matches results to items by id, so a short or reordered answer cannot shift results. */
+  private static List<EnrichResult> inItemOrder(List<EnrichItem> items, List<EnrichResult> results) {
+    Map<String, EnrichResult> byId = new HashMap<>(results.size() * 2);
+    for (EnrichResult r : results) {
+      byId.putIfAbsent(r.getItemId(), r);
+    }
+    List<EnrichResult> ordered = new ArrayList<>(items.size());
+    for (EnrichItem item : items) {
+      EnrichResult r = byId.get(item.getItemId());
+      ordered.add(r != null ? r : failed(item.getItemId(), "the enrichment API returned no result for the item"));
+    }
+    return ordered;
+  }
+
+  private static List<EnrichResult> failAll(List<EnrichItem> items, String message) {
+    return items.stream().map(i -> failed(i.getItemId(), message)).toList();
+  }
+
+  static EnrichResult failed(String itemId, String message) {
+    return EnrichResult.newBuilder()
+        .setItemId(itemId)
+        .setError(EnrichError.newBuilder()
+            .setCode(EnrichErrorCode.ENRICH_ERROR_CODE_INTERNAL)
+            .setMessage(message))
+        .build();
+  }
+}

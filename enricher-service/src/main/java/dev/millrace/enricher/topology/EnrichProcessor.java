@@ -1,0 +1,287 @@
+package dev.millrace.enricher.topology;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import dev.millrace.enricher.enrich.Enricher;
+import dev.millrace.enricher.enrich.EnrichmentUnavailableException;
+import dev.millrace.enricher.enrich.OnUnavailable;
+import dev.millrace.enricher.enrich.RetryClock;
+import dev.millrace.enricher.schema.PayloadValidator;
+import dev.millrace.enricher.schema.Validation;
+import dev.millrace.enricher.topology.Outputs.Source;
+import dev.millrace.proto.v1.DeadLetter;
+import dev.millrace.proto.v1.EnrichItem;
+import dev.millrace.proto.v1.EnrichResult;
+import dev.millrace.proto.v1.EnrichedEvent;
+import dev.millrace.proto.v1.RawEvent;
+import dev.millrace.proto.v1.ReasonCode;
+import dev.millrace.proto.v1.Violation;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decodes, validates and enriches raw records of one task (one input partition).
+ *
+ * <p>Bad data goes straight to the dead-letter topic. A valid record is put in the pending store,
+ * keyed by its input offset, and leaves it only when its enrichment result (or its per-item error)
+ * has been forwarded, in the same transaction as the store delete. A batch goes out when the store
+ * holds {@code batchSize} records or on the {@code linger} punctuation.
+ *
+ * <p>When the API is unavailable the batch stays in the store and the next attempt waits for a
+ * jittered backoff; the stream thread keeps running (commits, punctuations, heartbeats). Once a task
+ * holds {@code maxPending} records it applies backpressure: each further record waits up to
+ * {@code maxBlock} for a retry to drain the store, which slows consumption to a trickle without ever
+ * holding the thread near max.poll.interval.ms or an open transaction near its timeout.
+ */
+final class EnrichProcessor implements Processor<String, byte[], String, Message> {
+
+  private static final Logger log = LoggerFactory.getLogger(EnrichProcessor.class);
+
+  private final PayloadValidator validator;
+  private final Enricher enricher;
+  private final EnrichOptions options;
+  private final EnricherMetrics metrics;
+  private final RetryClock clock;
+
+  private ProcessorContext<String, Message> context;
+  private KeyValueStore<Long, PendingRecord> pending;
+  private int pendingCount;
+
+  private int failures;
+  private long outageStartedAt = -1;
+  private long nextAttemptAt;
+
+  EnrichProcessor(PayloadValidator validator, Enricher enricher, EnrichOptions options,
+                  EnricherMetrics metrics, RetryClock clock) {
+    this.validator = validator;
+    this.enricher = enricher;
+    this.options = options;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Message> context) {
+    this.context = context;
+    this.pending = context.getStateStore(EnricherTopology.PENDING_STORE);
+    // After a crash or a move to this instance, the store comes back from its changelog.
+    int restored = 0;
+    try (KeyValueIterator<Long, PendingRecord> it = pending.all()) {
+      while (it.hasNext()) {
+        it.next();
+        restored++;
+      }
+    }
+    pendingCount = restored;
+    metrics.pending(restored);
+    if (restored > 0) {
+      log.info("task {}: {} records pending enrichment restored from the changelog", context.taskId(), restored);
+    }
+    context.schedule(options.linger(), PunctuationType.WALL_CLOCK_TIME, ts -> flush());
+  }
+
+  @Override
+  public void process(Record<String, byte[]> record) {
+    metrics.received();
+    RecordMetadata md = context.recordMetadata().orElseThrow();
+    Source source = new Source(md.topic(), md.partition(), md.offset());
+    byte[] bytes = record.value();
+
+    RawEvent raw = decode(bytes);
+    if (raw == null) {
+      deadLetter(record.key(), record.timestamp(), Outputs.deadLetter(ReasonCode.UNDECODABLE,
+          bytes == null ? "the record has no value" : "the record's value is not a millrace.v1.RawEvent",
+          bytes, source, clock.millis()).build());
+      return;
+    }
+
+    Validation validation = validator.validate(raw.getEvent().getEventType(),
+        raw.getEvent().getSchemaVersion(), raw.getEvent().getPayloadJson());
+    if (validation instanceof Validation.UnknownSchema unknown) {
+      deadLetter(record.key(), record.timestamp(), Outputs.deadLetter(ReasonCode.UNKNOWN_SCHEMA,
+          unknown.message(), bytes, source, raw, List.of(), clock.millis()));
+      return;
+    }
+    if (validation instanceof Validation.Invalid invalid) {
+      deadLetter(record.key(), record.timestamp(), Outputs.deadLetter(ReasonCode.SCHEMA_VIOLATION,
+          invalid.violations().size() + " schema violation(s) against " + raw.getEvent().getEventType()
+              + "/" + raw.getEvent().getSchemaVersion(),
+          bytes, source, raw, invalid.violations(), clock.millis()));
+      return;
+    }
+
+    pending.put(md.offset(), new PendingRecord(record.key(), bytes, record.timestamp(),
+        md.topic(), md.partition(), md.offset()));
+    pendingCount++;
+    metrics.pending(1);
+    if (pendingCount >= options.batchSize()) {
+      flush();
+    }
+    waitWhileFull();
+  }
+
+  /** A RawEvent with an event, or null: empty bytes decode as an empty message, which is no event. */
+  private static RawEvent decode(byte[] bytes) {
+    if (bytes == null) {
+      return null;
+    }
+    try {
+      RawEvent raw = RawEvent.parseFrom(bytes);
+      return raw.hasEvent() && !raw.getEvent().getEventId().isEmpty() ? raw : null;
+    } catch (InvalidProtocolBufferException e) {
+      return null;
+    }
+  }
+
+  /** Backpressure while the API is down: bounded, so the stream thread keeps polling and committing. */
+  private void waitWhileFull() {
+    long until = clock.millis() + options.maxBlock().toMillis();
+    while (pendingCount >= options.maxPending()) {
+      long now = clock.millis();
+      if (now >= until) {
+        return;
+      }
+      long wake = Math.min(until, nextAttemptAt);
+      if (wake > now) {
+        try {
+          clock.sleep(wake - now);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+      flush();
+    }
+  }
+
+  /** Sends pending records in batches until the store is empty or the API is backing off. */
+  private void flush() {
+    while (pendingCount > 0) {
+      long now = clock.millis();
+      if (now < nextAttemptAt) {
+        return;
+      }
+      List<KeyValue<Long, PendingRecord>> batch = new ArrayList<>(Math.min(pendingCount, options.batchSize()));
+      try (KeyValueIterator<Long, PendingRecord> it = pending.all()) {
+        while (it.hasNext() && batch.size() < options.batchSize()) {
+          batch.add(it.next());
+        }
+      }
+      List<RawEvent> events = new ArrayList<>(batch.size());
+      List<EnrichItem> items = new ArrayList<>(batch.size());
+      for (KeyValue<Long, PendingRecord> kv : batch) {
+        RawEvent raw = decode(kv.value.value());
+        events.add(raw);
+        items.add(EnrichItem.newBuilder()
+            .setItemId(Long.toString(kv.key)) // offsets are unique in a task; event ids may repeat
+            .setEventType(raw.getEvent().getEventType())
+            .setContext(raw.getEvent().getContext())
+            .setClientIp(raw.getMetadata().getClientIp())
+            .setPayloadJson(raw.getEvent().getPayloadJson())
+            .build());
+      }
+
+      List<EnrichResult> results;
+      long started = System.nanoTime();
+      try {
+        results = enricher.enrich(items);
+        metrics.enrichmentCall(System.nanoTime() - started, items.size(), true);
+      } catch (EnrichmentUnavailableException e) {
+        metrics.enrichmentCall(System.nanoTime() - started, items.size(), false);
+        failures++;
+        if (outageStartedAt < 0) {
+          outageStartedAt = now;
+        }
+        long down = clock.millis() - outageStartedAt;
+        if (options.onUnavailable() == OnUnavailable.DEAD_LETTER
+            && down >= options.unavailableBound().toMillis()) {
+          deadLetterBatch(batch, events, e.getMessage(), down);
+          continue;
+        }
+        long wait = options.backoff().delay(failures).toMillis();
+        nextAttemptAt = clock.millis() + wait;
+        if (failures == 1 || failures % 10 == 0) {
+          log.warn("task {}: enrichment API unavailable ({}), {} records pending, attempt {} failed,"
+              + " next in {} ms", context.taskId(), e.getMessage(), pendingCount, failures, wait);
+        }
+        return;
+      }
+      if (failures > 0) {
+        log.info("task {}: enrichment API answered again after {} failed attempts", context.taskId(), failures);
+      }
+      failures = 0;
+      outageStartedAt = -1;
+      nextAttemptAt = 0;
+
+      long at = clock.millis();
+      for (int i = 0; i < batch.size(); i++) {
+        PendingRecord p = batch.get(i).value;
+        RawEvent raw = events.get(i);
+        EnrichResult result = results.get(i);
+        if (result.hasEnrichment()) {
+          EnrichedEvent out = Outputs.enriched(raw, result, at);
+          context.forward(new Record<String, Message>(p.key(), out, p.timestamp(), Outputs.enrichedHeaders(raw)),
+              EnricherTopology.ENRICHED_SINK);
+          metrics.enriched();
+        } else {
+          String why = result.hasError()
+              ? "enrichment '" + result.getError().getEnrichment() + "' failed (" + result.getError().getCode()
+                  + "): " + result.getError().getMessage()
+              : "the enrichment API returned neither a result nor an error";
+          deadLetter(p.key(), p.timestamp(), Outputs.deadLetter(ReasonCode.ENRICHMENT_FAILED, why, p.value(),
+              source(p), raw, List.of(), at));
+        }
+        pending.delete(batch.get(i).key);
+      }
+      pendingCount -= batch.size();
+      metrics.pending(-batch.size());
+    }
+  }
+
+  private void deadLetterBatch(List<KeyValue<Long, PendingRecord>> batch, List<RawEvent> events,
+                               String cause, long downMillis) {
+    log.warn("task {}: enrichment API unavailable for {} ms (bound {}), dead-lettering {} records as"
+        + " ENRICHMENT_UNAVAILABLE", context.taskId(), downMillis, options.unavailableBound(), batch.size());
+    long at = clock.millis();
+    for (int i = 0; i < batch.size(); i++) {
+      PendingRecord p = batch.get(i).value;
+      deadLetter(p.key(), p.timestamp(), Outputs.deadLetter(ReasonCode.ENRICHMENT_UNAVAILABLE,
+          "the enrichment API was unavailable for " + Duration.ofMillis(downMillis) + ": " + cause,
+          p.value(), source(p), events.get(i), List.of(), at));
+      pending.delete(batch.get(i).key);
+    }
+    pendingCount -= batch.size();
+    metrics.pending(-batch.size());
+  }
+
+  private static Source source(PendingRecord p) {
+    return new Source(p.topic(), p.partition(), p.offset());
+  }
+
+  private void deadLetter(String key, long timestamp, DeadLetter deadLetter) {
+    if (log.isDebugEnabled()) {
+      log.debug("dead letter {} from {}-{}@{} event {}", deadLetter.getReason(), deadLetter.getSourceTopic(),
+          deadLetter.getSourcePartition(), deadLetter.getSourceOffset(), deadLetter.getEventId());
+    }
+    context.forward(new Record<String, Message>(key, deadLetter, timestamp, Outputs.deadLetterHeaders(deadLetter)),
+        EnricherTopology.DEAD_LETTER_SINK);
+    metrics.deadLettered(deadLetter.getReason());
+  }
+
+  @Override
+  public void close() {
+    // Pending records stay in the store (and its changelog); whoever owns the task next sends them.
+    metrics.pending(-pendingCount);
+  }
+}
