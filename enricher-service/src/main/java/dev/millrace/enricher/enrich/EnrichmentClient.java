@@ -8,6 +8,7 @@ import dev.millrace.proto.v1.EnrichResponse;
 import dev.millrace.proto.v1.EnrichResult;
 import dev.millrace.proto.v1.EnrichmentServiceGrpc;
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -33,10 +34,12 @@ public final class EnrichmentClient implements Enricher {
   private static final Set<Status.Code> CAUSED_BY_INPUT = Set.of(
       Status.Code.INVALID_ARGUMENT, Status.Code.OUT_OF_RANGE, Status.Code.FAILED_PRECONDITION);
 
+  private final Channel channel;
   private final EnrichmentServiceGrpc.EnrichmentServiceBlockingStub stub;
   private final Duration deadline;
 
   public EnrichmentClient(Channel channel, Duration deadline) {
+    this.channel = channel;
     this.stub = EnrichmentServiceGrpc.newBlockingStub(channel);
     this.deadline = deadline;
   }
@@ -54,6 +57,12 @@ public final class EnrichmentClient implements Enricher {
       Status.Code code = e.getStatus().getCode();
       if (CAUSED_BY_INPUT.contains(code)) {
         return failAll(items, "the enrichment API refused the batch: " + code);
+      }
+      if (code == Status.Code.UNAVAILABLE && channel instanceof ManagedChannel managed) {
+        // The caller waits its own jittered backoff before the next call; without this the
+        // channel's reconnect backoff (up to 2 minutes) would keep failing calls fast long after
+        // the API is back.
+        managed.resetConnectBackoff();
       }
       throw new EnrichmentUnavailableException("enrichment API call failed: " + code, e);
     }

@@ -18,7 +18,9 @@ import dev.millrace.proto.v1.ReasonCode;
 import dev.millrace.proto.v1.Violation;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -57,6 +59,8 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   private ProcessorContext<String, Message> context;
   private KeyValueStore<Long, PendingRecord> pending;
   private int pendingCount;
+  /** Decoded events of records put in the store by this instance; saves decoding them twice. */
+  private final Map<Long, RawEvent> decoded = new HashMap<>();
 
   private int failures;
   private long outageStartedAt = -1;
@@ -121,6 +125,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       return;
     }
 
+    decoded.put(md.offset(), raw);
     pending.put(md.offset(), new PendingRecord(record.key(), bytes, record.timestamp(),
         md.topic(), md.partition(), md.offset()));
     pendingCount++;
@@ -181,7 +186,10 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       List<RawEvent> events = new ArrayList<>(batch.size());
       List<EnrichItem> items = new ArrayList<>(batch.size());
       for (KeyValue<Long, PendingRecord> kv : batch) {
-        RawEvent raw = decode(kv.value.value());
+        RawEvent raw = decoded.get(kv.key);
+        if (raw == null) { // restored from the changelog
+          raw = decode(kv.value.value());
+        }
         events.add(raw);
         items.add(EnrichItem.newBuilder()
             .setItemId(Long.toString(kv.key)) // offsets are unique in a task; event ids may repeat
@@ -243,6 +251,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
               source(p), raw, List.of(), at));
         }
         pending.delete(batch.get(i).key);
+        decoded.remove(batch.get(i).key);
       }
       pendingCount -= batch.size();
       metrics.pending(-batch.size());
@@ -260,6 +269,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
           "the enrichment API was unavailable for " + Duration.ofMillis(downMillis) + ": " + cause,
           p.value(), source(p), events.get(i), List.of(), at));
       pending.delete(batch.get(i).key);
+      decoded.remove(batch.get(i).key);
     }
     pendingCount -= batch.size();
     metrics.pending(-batch.size());

@@ -40,7 +40,10 @@ public final class EnricherTopology {
     topology.addProcessor(PROCESSOR,
         () -> new EnrichProcessor(validator, enricher, options, metrics, clock), SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.Long(), PendingRecord.SERDE),
+            Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.Long(), PendingRecord.SERDE)
+            // Most records are enriched within one commit interval: with the cache their put and
+            // delete collapse into one small tombstone on the changelog instead of the full record.
+            .withCachingEnabled(),
         PROCESSOR);
     topology.addSink(ENRICHED_SINK, topics.enriched().name(), topics.enriched().keySerde().serializer(),
         topics.enriched().valueSerde().serializer(), PROCESSOR);
