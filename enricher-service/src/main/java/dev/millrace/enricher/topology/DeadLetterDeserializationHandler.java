@@ -44,7 +44,9 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
             "the record could not be deserialized: " + exception.getClass().getSimpleName(), record.value(),
             new Source(record.topic(), record.partition(), record.offset()), System.currentTimeMillis())
         .build();
-    return Response.resume(List.of(new ProducerRecord<>(topic, null, record.timestamp(), record.key(),
+    // A record without a timestamp (-1) gets the producer's time rather than failing the send.
+    Long timestamp = record.timestamp() >= 0 ? record.timestamp() : null;
+    return Response.resume(List.of(new ProducerRecord<>(topic, null, timestamp, record.key(),
         deadLetter.toByteArray(), Outputs.deadLetterHeaders(deadLetter))));
   }
 }
