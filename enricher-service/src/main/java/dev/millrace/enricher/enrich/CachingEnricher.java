@@ -8,6 +8,7 @@ import dev.millrace.proto.v1.EnrichResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Answers repeated inputs from a cache and sends only the misses, in one call.
@@ -37,7 +38,7 @@ public final class CachingEnricher implements Enricher {
   }
 
   @Override
-  public List<EnrichResult> enrich(List<EnrichItem> items) {
+  public CompletableFuture<List<EnrichResult>> enrich(List<EnrichItem> items) {
     EnrichResult[] results = new EnrichResult[items.size()];
     ByteString[] keys = new ByteString[items.size()];
     List<EnrichItem> misses = new ArrayList<>();
@@ -53,8 +54,10 @@ public final class CachingEnricher implements Enricher {
         missIndex.add(i);
       }
     }
-    if (!misses.isEmpty()) {
-      List<EnrichResult> answered = delegate.enrich(misses);
+    if (misses.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of(results));
+    }
+    return delegate.enrich(misses).thenApply(answered -> {
       for (int m = 0; m < misses.size(); m++) {
         int i = missIndex.get(m);
         EnrichResult r = answered.get(m);
@@ -63,7 +66,7 @@ public final class CachingEnricher implements Enricher {
           cache.put(keys[i], r.toBuilder().clearItemId().build());
         }
       }
-    }
-    return List.of(results);
+      return List.of(results);
+    });
   }
 }

@@ -1,5 +1,9 @@
 package dev.millrace.enricher.enrich;
 
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.millrace.proto.v1.EnrichError;
 import dev.millrace.proto.v1.EnrichErrorCode;
 import dev.millrace.proto.v1.EnrichItem;
@@ -10,13 +14,13 @@ import dev.millrace.proto.v1.EnrichmentServiceGrpc;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,38 +39,47 @@ public final class EnrichmentClient implements Enricher {
       Status.Code.INVALID_ARGUMENT, Status.Code.OUT_OF_RANGE, Status.Code.FAILED_PRECONDITION);
 
   private final Channel channel;
-  private final EnrichmentServiceGrpc.EnrichmentServiceBlockingStub stub;
+  private final EnrichmentServiceGrpc.EnrichmentServiceFutureStub stub;
   private final Duration deadline;
 
   public EnrichmentClient(Channel channel, Duration deadline) {
     this.channel = channel;
-    this.stub = EnrichmentServiceGrpc.newBlockingStub(channel);
+    this.stub = EnrichmentServiceGrpc.newFutureStub(channel);
     this.deadline = deadline;
   }
 
   @Override
-  public List<EnrichResult> enrich(List<EnrichItem> items) {
+  public CompletableFuture<List<EnrichResult>> enrich(List<EnrichItem> items) {
     if (items.isEmpty()) {
-      return List.of();
+      return CompletableFuture.completedFuture(List.of());
     }
-    EnrichResponse response;
-    try {
-      response = stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-          .enrich(EnrichRequest.newBuilder().addAllItems(items).build());
-    } catch (StatusRuntimeException e) {
-      Status.Code code = e.getStatus().getCode();
-      if (CAUSED_BY_INPUT.contains(code)) {
-        return failAll(items, "the enrichment API refused the batch: " + code);
+    CompletableFuture<List<EnrichResult>> result = new CompletableFuture<>();
+    ListenableFuture<EnrichResponse> call = stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .enrich(EnrichRequest.newBuilder().addAllItems(items).build());
+    Futures.addCallback(call, new FutureCallback<>() {
+      @Override
+      public void onSuccess(EnrichResponse response) {
+        result.complete(inItemOrder(items, response.getResultsList()));
       }
-      if (code == Status.Code.UNAVAILABLE && channel instanceof ManagedChannel managed) {
-        // The caller waits its own jittered backoff before the next call; without this the
-        // channel's reconnect backoff (up to 2 minutes) would keep failing calls fast long after
-        // the API is back.
-        managed.resetConnectBackoff();
+
+      @Override
+      public void onFailure(Throwable t) {
+        Status status = Status.fromThrowable(t);
+        if (CAUSED_BY_INPUT.contains(status.getCode())) {
+          result.complete(failAll(items, "the enrichment API refused the batch: " + status.getCode()));
+          return;
+        }
+        if (status.getCode() == Status.Code.UNAVAILABLE && channel instanceof ManagedChannel managed) {
+          // The caller waits its own jittered backoff before the next call; without this the
+          // channel's reconnect backoff (up to 2 minutes) would keep failing calls fast long after
+          // the API is back.
+          managed.resetConnectBackoff();
+        }
+        result.completeExceptionally(
+            new EnrichmentUnavailableException("enrichment API call failed: " + status.getCode(), t));
       }
-      throw new EnrichmentUnavailableException("enrichment API call failed: " + code, e);
-    }
-    return inItemOrder(items, response.getResultsList());
+    }, MoreExecutors.directExecutor());
+    return result;
   }
 
   /** Matches results to items by id, so a short or reordered answer cannot shift results. */

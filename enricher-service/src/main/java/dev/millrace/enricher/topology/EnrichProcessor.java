@@ -21,6 +21,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -62,6 +68,9 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   /** Decoded events of records put in the store by this instance; saves decoding them twice. */
   private final Map<Long, RawEvent> decoded = new HashMap<>();
 
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(20);
+
+  private InFlight inFlight;
   private int failures;
   private long outageStartedAt = -1;
   private long nextAttemptAt;
@@ -92,7 +101,11 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     if (restored > 0) {
       log.info("task {}: {} records pending enrichment restored from the changelog", context.taskId(), restored);
     }
-    context.schedule(options.linger(), PunctuationType.WALL_CLOCK_TIME, ts -> flush());
+    context.schedule(options.linger(), PunctuationType.WALL_CLOCK_TIME, ts -> pump(true));
+    // Between lingers, answers that arrived while no record came in are forwarded promptly.
+    if (options.linger().toMillis() > POLL_INTERVAL.toMillis()) {
+      context.schedule(POLL_INTERVAL, PunctuationType.WALL_CLOCK_TIME, ts -> pump(false));
+    }
   }
 
   @Override
@@ -130,9 +143,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
         md.topic(), md.partition(), md.offset()));
     pendingCount++;
     metrics.pending(1);
-    if (pendingCount >= options.batchSize()) {
-      flush();
-    }
+    pump(false);
     waitWhileFull();
   }
 
@@ -149,7 +160,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     }
   }
 
-  /** Backpressure while the API is down: bounded, so the stream thread keeps polling and committing. */
+  /** Backpressure while the API is down or slow: bounded, so the thread keeps polling and committing. */
   private void waitWhileFull() {
     long until = clock.millis() + options.maxBlock().toMillis();
     while (pendingCount >= options.maxPending()) {
@@ -157,106 +168,145 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       if (now >= until) {
         return;
       }
-      long wake = Math.min(until, nextAttemptAt);
-      if (wake > now) {
-        try {
-          clock.sleep(wake - now);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+      try {
+        if (inFlight != null) {
+          inFlight.future.get(until - now, TimeUnit.MILLISECONDS);
+        } else if (nextAttemptAt > now) {
+          clock.sleep(Math.min(until, nextAttemptAt) - now);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        // Handled by pump(): a failed call is an outage, an unfinished one is waited for again.
+      }
+      pump(true);
+    }
+  }
+
+  /**
+   * Moves batches along, on the stream thread: forwards the results of a finished call, then
+   * starts the next call when a full batch is waiting (or, with {@code lingerDue}, any batch) and
+   * no backoff is running. One call per task is on the network at a time, so results come back in
+   * input order while the thread goes on reading records.
+   */
+  private void pump(boolean lingerDue) {
+    while (true) {
+      if (inFlight != null) {
+        if (!inFlight.future.isDone()) {
           return;
         }
+        InFlight done = inFlight;
+        inFlight = null;
+        complete(done);
       }
-      flush();
+      int unsent = pendingCount;
+      if (unsent == 0 || clock.millis() < nextAttemptAt || (unsent < options.batchSize() && !lingerDue)) {
+        return;
+      }
+      send();
     }
   }
 
-  /** Sends pending records in batches until the store is empty or the API is backing off. */
-  private void flush() {
-    while (pendingCount > 0) {
+  private void send() {
+    List<KeyValue<Long, PendingRecord>> batch = new ArrayList<>(Math.min(pendingCount, options.batchSize()));
+    try (KeyValueIterator<Long, PendingRecord> it = pending.all()) {
+      while (it.hasNext() && batch.size() < options.batchSize()) {
+        batch.add(it.next());
+      }
+    }
+    List<RawEvent> events = new ArrayList<>(batch.size());
+    List<EnrichItem> items = new ArrayList<>(batch.size());
+    for (KeyValue<Long, PendingRecord> kv : batch) {
+      RawEvent raw = decoded.get(kv.key);
+      if (raw == null) { // restored from the changelog
+        raw = decode(kv.value.value());
+      }
+      events.add(raw);
+      items.add(EnrichItem.newBuilder()
+          .setItemId(Long.toString(kv.key)) // offsets are unique in a task; event ids may repeat
+          .setEventType(raw.getEvent().getEventType())
+          .setContext(raw.getEvent().getContext())
+          .setClientIp(raw.getMetadata().getClientIp())
+          .setPayloadJson(raw.getEvent().getPayloadJson())
+          .build());
+    }
+    long started = System.nanoTime();
+    CompletableFuture<List<EnrichResult>> future;
+    try {
+      future = enricher.enrich(items);
+    } catch (RuntimeException e) {
+      future = CompletableFuture.failedFuture(e);
+    }
+    // The latency is taken when the answer arrives, not when the stream thread gets to it.
+    future.whenComplete((r, e) -> metrics.enrichmentCall(System.nanoTime() - started, items.size(), e == null));
+    inFlight = new InFlight(batch, events, future);
+  }
+
+  /** Forwards a finished call's results, or handles its failure as an outage. */
+  private void complete(InFlight call) {
+    List<KeyValue<Long, PendingRecord>> batch = call.batch;
+    List<EnrichResult> results;
+    try {
+      results = call.future.join();
+    } catch (CompletionException | CancellationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (!(cause instanceof EnrichmentUnavailableException)) {
+        throw e; // a bug, not an outage: the thread is replaced and the transaction aborted
+      }
       long now = clock.millis();
-      if (now < nextAttemptAt) {
+      failures++;
+      if (outageStartedAt < 0) {
+        outageStartedAt = now;
+      }
+      long down = now - outageStartedAt;
+      if (options.onUnavailable() == OnUnavailable.DEAD_LETTER && down >= options.unavailableBound().toMillis()) {
+        deadLetterBatch(batch, call.events, cause.getMessage(), down);
         return;
       }
-      List<KeyValue<Long, PendingRecord>> batch = new ArrayList<>(Math.min(pendingCount, options.batchSize()));
-      try (KeyValueIterator<Long, PendingRecord> it = pending.all()) {
-        while (it.hasNext() && batch.size() < options.batchSize()) {
-          batch.add(it.next());
-        }
+      long wait = options.backoff().delay(failures).toMillis();
+      nextAttemptAt = now + wait;
+      if (failures == 1 || failures % 10 == 0) {
+        log.warn("task {}: enrichment API unavailable ({}), {} records pending, attempt {} failed,"
+            + " next in {} ms", context.taskId(), cause.getMessage(), pendingCount, failures, wait);
       }
-      List<RawEvent> events = new ArrayList<>(batch.size());
-      List<EnrichItem> items = new ArrayList<>(batch.size());
-      for (KeyValue<Long, PendingRecord> kv : batch) {
-        RawEvent raw = decoded.get(kv.key);
-        if (raw == null) { // restored from the changelog
-          raw = decode(kv.value.value());
-        }
-        events.add(raw);
-        items.add(EnrichItem.newBuilder()
-            .setItemId(Long.toString(kv.key)) // offsets are unique in a task; event ids may repeat
-            .setEventType(raw.getEvent().getEventType())
-            .setContext(raw.getEvent().getContext())
-            .setClientIp(raw.getMetadata().getClientIp())
-            .setPayloadJson(raw.getEvent().getPayloadJson())
-            .build());
-      }
-
-      List<EnrichResult> results;
-      long started = System.nanoTime();
-      try {
-        results = enricher.enrich(items);
-        metrics.enrichmentCall(System.nanoTime() - started, items.size(), true);
-      } catch (EnrichmentUnavailableException e) {
-        metrics.enrichmentCall(System.nanoTime() - started, items.size(), false);
-        failures++;
-        if (outageStartedAt < 0) {
-          outageStartedAt = now;
-        }
-        long down = clock.millis() - outageStartedAt;
-        if (options.onUnavailable() == OnUnavailable.DEAD_LETTER
-            && down >= options.unavailableBound().toMillis()) {
-          deadLetterBatch(batch, events, e.getMessage(), down);
-          continue;
-        }
-        long wait = options.backoff().delay(failures).toMillis();
-        nextAttemptAt = clock.millis() + wait;
-        if (failures == 1 || failures % 10 == 0) {
-          log.warn("task {}: enrichment API unavailable ({}), {} records pending, attempt {} failed,"
-              + " next in {} ms", context.taskId(), e.getMessage(), pendingCount, failures, wait);
-        }
-        return;
-      }
-      if (failures > 0) {
-        log.info("task {}: enrichment API answered again after {} failed attempts", context.taskId(), failures);
-      }
-      failures = 0;
-      outageStartedAt = -1;
-      nextAttemptAt = 0;
-
-      long at = clock.millis();
-      for (int i = 0; i < batch.size(); i++) {
-        PendingRecord p = batch.get(i).value;
-        RawEvent raw = events.get(i);
-        EnrichResult result = results.get(i);
-        if (result.hasEnrichment()) {
-          EnrichedEvent out = Outputs.enriched(raw, result, at);
-          context.forward(new Record<String, Message>(p.key(), out, p.timestamp(), Outputs.enrichedHeaders(raw)),
-              EnricherTopology.ENRICHED_SINK);
-          metrics.enriched();
-        } else {
-          String why = result.hasError()
-              ? "enrichment '" + result.getError().getEnrichment() + "' failed (" + result.getError().getCode()
-                  + "): " + result.getError().getMessage()
-              : "the enrichment API returned neither a result nor an error";
-          deadLetter(p.key(), p.timestamp(), Outputs.deadLetter(ReasonCode.ENRICHMENT_FAILED, why, p.value(),
-              source(p), raw, List.of(), at));
-        }
-        pending.delete(batch.get(i).key);
-        decoded.remove(batch.get(i).key);
-      }
-      pendingCount -= batch.size();
-      metrics.pending(-batch.size());
+      return;
     }
+    if (failures > 0) {
+      log.info("task {}: enrichment API answered again after {} failed attempts", context.taskId(), failures);
+    }
+    failures = 0;
+    outageStartedAt = -1;
+    nextAttemptAt = 0;
+
+    long at = clock.millis();
+    for (int i = 0; i < batch.size(); i++) {
+      PendingRecord p = batch.get(i).value;
+      RawEvent raw = call.events.get(i);
+      EnrichResult result = results.get(i);
+      if (result.hasEnrichment()) {
+        EnrichedEvent out = Outputs.enriched(raw, result, at);
+        context.forward(new Record<String, Message>(p.key(), out, p.timestamp(), Outputs.enrichedHeaders(raw)),
+            EnricherTopology.ENRICHED_SINK);
+        metrics.enriched();
+      } else {
+        String why = result.hasError()
+            ? "enrichment '" + result.getError().getEnrichment() + "' failed (" + result.getError().getCode()
+                + "): " + result.getError().getMessage()
+            : "the enrichment API returned neither a result nor an error";
+        deadLetter(p.key(), p.timestamp(), Outputs.deadLetter(ReasonCode.ENRICHMENT_FAILED, why, p.value(),
+            source(p), raw, List.of(), at));
+      }
+      pending.delete(batch.get(i).key);
+      decoded.remove(batch.get(i).key);
+    }
+    pendingCount -= batch.size();
+    metrics.pending(-batch.size());
   }
+
+  /** A call on the network and the records it carries (still in the pending store). */
+  private record InFlight(List<KeyValue<Long, PendingRecord>> batch, List<RawEvent> events,
+                          CompletableFuture<List<EnrichResult>> future) {}
 
   private void deadLetterBatch(List<KeyValue<Long, PendingRecord>> batch, List<RawEvent> events,
                                String cause, long downMillis) {
@@ -292,6 +342,11 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   @Override
   public void close() {
     // Pending records stay in the store (and its changelog); whoever owns the task next sends them.
+    // An unanswered call's results are dropped with it: its records are among the pending.
+    if (inFlight != null) {
+      inFlight.future.cancel(false);
+      inFlight = null;
+    }
     metrics.pending(-pendingCount);
   }
 }

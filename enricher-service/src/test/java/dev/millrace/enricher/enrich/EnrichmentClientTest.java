@@ -33,7 +33,7 @@ class EnrichmentClientTest {
   void unavailableIsRetriedByTheChannelsServiceConfig() {
     channel = api.channel(EnrichmentChannels.serviceConfig(3, Duration.ofMillis(1), Duration.ofMillis(2)));
     api.failNext.set(2);
-    List<EnrichResult> results = new EnrichmentClient(channel, Duration.ofSeconds(5)).enrich(List.of(item("1")));
+    List<EnrichResult> results = new EnrichmentClient(channel, Duration.ofSeconds(5)).enrich(List.of(item("1"))).join();
     assertThat(results).extracting(EnrichResult::getItemId).containsExactly("1");
     assertThat(api.calls.get()).isEqualTo(3);
   }
@@ -42,15 +42,15 @@ class EnrichmentClientTest {
   void anApiThatStaysDownIsReportedAsUnavailableNotAsFailedItems() {
     channel = api.channel(EnrichmentChannels.serviceConfig(2, Duration.ofMillis(1), Duration.ofMillis(2)));
     api.unavailable = true;
-    assertThatThrownBy(() -> new EnrichmentClient(channel, Duration.ofSeconds(5)).enrich(List.of(item("1"))))
-        .isInstanceOf(EnrichmentUnavailableException.class).hasMessageContaining("UNAVAILABLE");
+    assertThatThrownBy(() -> new EnrichmentClient(channel, Duration.ofSeconds(5)).enrich(List.of(item("1"))).join())
+        .hasCauseInstanceOf(EnrichmentUnavailableException.class).hasMessageContaining("UNAVAILABLE");
   }
 
   @Test
   void resultsAreMatchedToItemsById() {
     channel = api.channel(null);
     List<EnrichResult> results = new EnrichmentClient(channel, Duration.ofSeconds(5))
-        .enrich(List.of(item("a"), item("b"), item("c")));
+        .enrich(List.of(item("a"), item("b"), item("c"))).join();
     assertThat(results).extracting(EnrichResult::getItemId).containsExactly("a", "b", "c");
     assertThat(results).allSatisfy(r -> assertThat(r.hasEnrichment()).isTrue());
   }
@@ -60,9 +60,9 @@ class EnrichmentClientTest {
     channel = api.channel(null);
     CachingEnricher cached = new CachingEnricher(new EnrichmentClient(channel, Duration.ofSeconds(5)), 100,
         Duration.ofMinutes(1));
-    cached.enrich(List.of(item("a"), item("b")));
+    cached.enrich(List.of(item("a"), item("b"))).join();
     List<EnrichResult> again = cached.enrich(List.of(
-        item("a").toBuilder().setItemId("a2").build(), item("c")));
+        item("a").toBuilder().setItemId("a2").build(), item("c"))).join();
     assertThat(api.batchSizes).containsExactly(2, 1);
     assertThat(again).extracting(EnrichResult::getItemId).containsExactly("a2", "c");
     assertThat(again.get(0).getPseudonymizedContext().getUserId())
