@@ -17,6 +17,7 @@ import dev.millrace.proto.v1.RawEvent;
 import dev.millrace.proto.v1.ReasonCode;
 import dev.millrace.proto.v1.Violation;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -70,7 +71,16 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
 
   private static final Duration POLL_INTERVAL = Duration.ofMillis(20);
 
-  private InFlight inFlight;
+  /**
+   * Calls on the network, oldest first. Several per task hide the round trip: on a busy host one
+   * call at a time left the thread waiting for answers more than it worked.
+   */
+  static final int MAX_IN_FLIGHT = 4;
+
+  private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+  /** Offsets up to this one are in a call on the network; -1 when none is. */
+  private long sentUpTo = -1;
+  private int inFlightRecords;
   private int failures;
   private long outageStartedAt = -1;
   private long nextAttemptAt;
@@ -169,8 +179,8 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
         return;
       }
       try {
-        if (inFlight != null) {
-          inFlight.future.get(until - now, TimeUnit.MILLISECONDS);
+        if (!inFlight.isEmpty()) {
+          inFlight.peekFirst().future.get(until - now, TimeUnit.MILLISECONDS);
         } else if (nextAttemptAt > now) {
           clock.sleep(Math.min(until, nextAttemptAt) - now);
         }
@@ -185,23 +195,18 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   }
 
   /**
-   * Moves batches along, on the stream thread: forwards the results of a finished call, then
-   * starts the next call when a full batch is waiting (or, with {@code lingerDue}, any batch) and
-   * no backoff is running. One call per task is on the network at a time, so results come back in
-   * input order while the thread goes on reading records.
+   * Moves batches along, on the stream thread: forwards the results of finished calls in the order
+   * they were sent, then starts calls while full batches wait (or, with {@code lingerDue}, any
+   * batch), fewer than {@link #MAX_IN_FLIGHT} are on the network and no backoff is running.
    */
   private void pump(boolean lingerDue) {
     while (true) {
-      if (inFlight != null) {
-        if (!inFlight.future.isDone()) {
-          return;
-        }
-        InFlight done = inFlight;
-        inFlight = null;
-        complete(done);
+      while (!inFlight.isEmpty() && inFlight.peekFirst().future.isDone()) {
+        complete(inFlight.pollFirst());
       }
-      int unsent = pendingCount;
-      if (unsent == 0 || clock.millis() < nextAttemptAt || (unsent < options.batchSize() && !lingerDue)) {
+      int unsent = pendingCount - inFlightRecords;
+      if (unsent <= 0 || inFlight.size() >= MAX_IN_FLIGHT || clock.millis() < nextAttemptAt
+          || (unsent < options.batchSize() && !lingerDue)) {
         return;
       }
       send();
@@ -209,8 +214,9 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   }
 
   private void send() {
-    List<KeyValue<Long, PendingRecord>> batch = new ArrayList<>(Math.min(pendingCount, options.batchSize()));
-    try (KeyValueIterator<Long, PendingRecord> it = pending.all()) {
+    List<KeyValue<Long, PendingRecord>> batch =
+        new ArrayList<>(Math.min(pendingCount - inFlightRecords, options.batchSize()));
+    try (KeyValueIterator<Long, PendingRecord> it = pending.range(sentUpTo + 1, Long.MAX_VALUE)) {
       while (it.hasNext() && batch.size() < options.batchSize()) {
         batch.add(it.next());
       }
@@ -240,12 +246,18 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     }
     // The latency is taken when the answer arrives, not when the stream thread gets to it.
     future.whenComplete((r, e) -> metrics.enrichmentCall(System.nanoTime() - started, items.size(), e == null));
-    inFlight = new InFlight(batch, events, future);
+    inFlight.addLast(new InFlight(batch, events, future));
+    inFlightRecords += batch.size();
+    sentUpTo = batch.get(batch.size() - 1).key;
   }
 
   /** Forwards a finished call's results, or handles its failure as an outage. */
   private void complete(InFlight call) {
     List<KeyValue<Long, PendingRecord>> batch = call.batch;
+    inFlightRecords -= batch.size();
+    if (inFlight.isEmpty()) {
+      sentUpTo = -1;
+    }
     List<EnrichResult> results;
     try {
       results = call.future.join();
@@ -264,6 +276,8 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
         deadLetterBatch(batch, call.events, cause.getMessage(), down);
         return;
       }
+      // Later calls are dropped too: their records are sent again, in order, after the backoff.
+      dropInFlight();
       long wait = options.backoff().delay(failures).toMillis();
       nextAttemptAt = now + wait;
       if (failures == 1 || failures % 10 == 0) {
@@ -302,6 +316,15 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     }
     pendingCount -= batch.size();
     metrics.pending(-batch.size());
+  }
+
+  private void dropInFlight() {
+    for (InFlight call : inFlight) {
+      call.future.cancel(false);
+    }
+    inFlight.clear();
+    inFlightRecords = 0;
+    sentUpTo = -1;
   }
 
   /** A call on the network and the records it carries (still in the pending store). */
@@ -343,10 +366,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   public void close() {
     // Pending records stay in the store (and its changelog); whoever owns the task next sends them.
     // An unanswered call's results are dropped with it: its records are among the pending.
-    if (inFlight != null) {
-      inFlight.future.cancel(false);
-      inFlight = null;
-    }
+    dropInFlight();
     metrics.pending(-pendingCount);
   }
 }
