@@ -78,8 +78,9 @@ public record CollectorProperties(
       try {
         CidrBlock.parse(trustedProxies.get(i));
       } catch (IllegalArgumentException e) {
+        // no cause chained: the root cause's message is the one a failed start-up shows
         throw new IllegalArgumentException("millrace.collector.trusted-proxies[" + i + "] "
-            + e.getMessage(), e);
+            + e.getMessage());
       }
     }
     String servers = kafka.get("bootstrap.servers");
@@ -98,19 +99,24 @@ public record CollectorProperties(
     if (limits != null) {
       if (limits.maxEventBytes().toBytes() > limits.maxBodyBytes().toBytes()) {
         throw new IllegalArgumentException("millrace.collector.limits.max-event-bytes ("
-            + limits.maxEventBytes() + ") must not exceed millrace.collector.limits.max-body-bytes ("
-            + limits.maxBodyBytes() + ")");
+            + bytes(limits.maxEventBytes()) + ") must not exceed millrace.collector.limits.max-body-bytes ("
+            + bytes(limits.maxBodyBytes()) + ")");
       }
       if (maxInFlightBytes != null && maxInFlightBytes.toBytes() < 2 * limits.maxBodyBytes().toBytes()) {
-        throw new IllegalArgumentException("millrace.collector.max-in-flight-bytes (" + maxInFlightBytes
-            + ") must be at least twice millrace.collector.limits.max-body-bytes (" + limits.maxBodyBytes() + ")");
+        throw new IllegalArgumentException("millrace.collector.max-in-flight-bytes (" + bytes(maxInFlightBytes)
+            + ") must be at least twice millrace.collector.limits.max-body-bytes ("
+            + bytes(limits.maxBodyBytes()) + ")");
       }
       if (grpc != null && grpc.maxInboundMessageBytes().toBytes() < limits.maxEventBytes().toBytes()) {
         throw new IllegalArgumentException("millrace.collector.grpc.max-inbound-message-bytes ("
-            + grpc.maxInboundMessageBytes() + ") must be at least millrace.collector.limits.max-event-bytes ("
-            + limits.maxEventBytes() + ")");
+            + bytes(grpc.maxInboundMessageBytes()) + ") must be at least millrace.collector.limits.max-event-bytes ("
+            + bytes(limits.maxEventBytes()) + ")");
       }
     }
+  }
+
+  private static String bytes(DataSize size) {
+    return size.toBytes() + " bytes";
   }
 
   private static String hostName() {
