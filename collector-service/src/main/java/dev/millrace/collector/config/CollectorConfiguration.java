@@ -3,6 +3,7 @@ package dev.millrace.collector.config;
 import dev.millrace.collector.auth.WriteKeys;
 import dev.millrace.collector.ingest.ClientIps;
 import dev.millrace.collector.ingest.GrpcAuth;
+import dev.millrace.collector.ingest.GrpcDefinition;
 import dev.millrace.collector.ingest.GrpcIngest;
 import dev.millrace.collector.ingest.GrpcServer;
 import dev.millrace.collector.ingest.IngestMetrics;
@@ -16,7 +17,6 @@ import dev.millrace.collector.sink.KafkaProbe;
 import dev.millrace.collector.sink.KafkaSink;
 import dev.millrace.collector.validate.EventValidator;
 import dev.millrace.collector.validate.JsonEventDecoder;
-import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -107,7 +107,7 @@ public class CollectorConfiguration {
                         HealthStatusManager health, KafkaProbe probe) {
     NettyServerBuilder builder = NettyServerBuilder.forPort(props.grpc().port())
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, props.grpc().maxInboundMessageBytes().toBytes()))
-        .addService(ServerInterceptors.intercept(
+        .addService(GrpcDefinition.of(
             new GrpcIngest(validator, ingestion, metrics, clock), new GrpcAuth(writeKeys, clientIps)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());

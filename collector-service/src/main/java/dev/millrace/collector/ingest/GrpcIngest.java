@@ -27,6 +27,9 @@ import java.util.concurrent.CompletionException;
  */
 public final class GrpcIngest extends CollectorServiceGrpc.CollectorServiceImplBase {
 
+  private static final Status UNDECODABLE = Status.INVALID_ARGUMENT.withDescription(
+      "the message is not a valid EventBatch: it does not decode as Protobuf");
+
   private final EventValidator validator;
   private final Ingestion ingestion;
   private final IngestMetrics metrics;
@@ -45,6 +48,10 @@ public final class GrpcIngest extends CollectorServiceGrpc.CollectorServiceImplB
   public void sendBatch(EventBatch request, StreamObserver<BatchResult> responses) {
     long started = System.nanoTime();
     Call call = new Call(responses, started);
+    if (request == GrpcDefinition.UNDECODABLE) {
+      call.fail(UNDECODABLE, "invalid");
+      return;
+    }
     if (request.getEventsCount() == 0) {
       call.fail(Status.INVALID_ARGUMENT.withDescription("the batch is empty"), "invalid");
       return;
@@ -67,7 +74,9 @@ public final class GrpcIngest extends CollectorServiceGrpc.CollectorServiceImplB
         if (call.failed) {
           return;
         }
-        if (batch.getEventsCount() > limits.maxBatchEvents()) {
+        if (batch == GrpcDefinition.UNDECODABLE) {
+          call.fail(UNDECODABLE, "invalid");
+        } else if (batch.getEventsCount() > limits.maxBatchEvents()) {
           call.fail(Status.RESOURCE_EXHAUSTED.withDescription(
               "a batch has more than " + limits.maxBatchEvents() + " events"), "too_large");
         } else if (call.nextIndex + batch.getEventsCount() > limits.maxStreamEvents()) {

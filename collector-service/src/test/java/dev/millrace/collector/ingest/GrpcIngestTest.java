@@ -94,6 +94,29 @@ class GrpcIngestTest {
   }
 
   @Test
+  void aMessageThatDoesNotDecodeIsInvalidArgument() {
+    byte[] valid = GrpcEvents.batch(GrpcEvents.event(Fixtures.uuid())).toByteArray();
+    byte[] truncated = java.util.Arrays.copyOf(valid, valid.length - 5);
+    byte[] invalidUtf8 = valid.clone();
+    invalidUtf8[valid.length - 3] = (byte) 0xff;
+
+    for (byte[] message : List.of(truncated, invalidUtf8)) {
+      assertThatThrownBy(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(
+          io.grpc.ClientInterceptors.intercept(channel, keyHeader()), dev.millrace.collector.testing.RawGrpc.sendBatch(),
+          io.grpc.CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), message))
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    }
+    assertThat(collector.sink.records).isEmpty();
+  }
+
+  private static io.grpc.ClientInterceptor keyHeader() {
+    io.grpc.Metadata md = new io.grpc.Metadata();
+    md.put(io.grpc.Metadata.Key.of("x-millrace-write-key", io.grpc.Metadata.ASCII_STRING_MARSHALLER), Fixtures.WRITE_KEY);
+    return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md);
+  }
+
+  @Test
   void anEmptyBatchIsInvalidArgument() {
     assertThatThrownBy(() -> blocking().sendBatch(EventBatch.getDefaultInstance()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,

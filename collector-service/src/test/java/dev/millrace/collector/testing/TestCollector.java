@@ -4,6 +4,7 @@ import dev.millrace.collector.auth.WriteKeys;
 import dev.millrace.collector.config.CollectorProperties;
 import dev.millrace.collector.ingest.ClientIps;
 import dev.millrace.collector.ingest.GrpcAuth;
+import dev.millrace.collector.ingest.GrpcDefinition;
 import dev.millrace.collector.ingest.GrpcIngest;
 import dev.millrace.collector.ingest.IngestMetrics;
 import dev.millrace.collector.ingest.Ingestion;
@@ -11,7 +12,6 @@ import dev.millrace.collector.ingest.OpenApiDocument;
 import dev.millrace.collector.ingest.RestIngest;
 import dev.millrace.collector.validate.EventValidator;
 import dev.millrace.collector.validate.JsonEventDecoder;
-import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.springframework.test.web.servlet.MockMvc;
@@ -40,7 +40,7 @@ public final class TestCollector {
     ClientIps ips = new ClientIps(props.trustedProxies());
     rest = new RestIngest(keys, new JsonEventDecoder(validator), ingestion, ips, metrics, Fixtures.CLOCK,
         props.limits().maxBodyBytes().toBytes(), props.retryAfter());
-    grpc = ServerInterceptors.intercept(new GrpcIngest(validator, ingestion, metrics, Fixtures.CLOCK),
+    grpc = GrpcDefinition.of(new GrpcIngest(validator, ingestion, metrics, Fixtures.CLOCK),
         new GrpcAuth(keys, ips));
   }
 
