@@ -21,7 +21,6 @@ import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Any bytes as a SendBatch message get OK or a client-fault status (INVALID_ARGUMENT,
@@ -49,14 +48,16 @@ class GrpcMessageFuzzTest {
   }
 
   @FuzzTest(maxDuration = "2m")
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void anyMessageIsAnsweredWithoutAnInternalError(byte[] message) {
+    // The call's deadline bounds one input (not @Timeout: jazzer-junit 0.30.0 under Maven lets JUnit
+    // apply it to the whole fuzzing run, CodeIntelligenceTesting/jazzer#1060).
     try {
       byte[] answer = ClientCalls.blockingUnaryCall(CHANNEL, RawGrpc.sendBatch(),
           CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), message);
       assertThat(answer).isNotNull();
     } catch (StatusRuntimeException e) {
-      assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isIn(CLIENT_FAULTS);
+      assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isIn(CLIENT_FAULTS)
+          .isNotEqualTo(Status.Code.DEADLINE_EXCEEDED);
     }
     COLLECTOR.sink.records.clear();
   }
