@@ -67,16 +67,16 @@ public final class Ingestion {
     Timestamp receivedAt = Timestamp.newBuilder()
         .setSeconds(info.receivedAt().getEpochSecond()).setNanos(info.receivedAt().getNano()).build();
     int accepted = 0;
+    // Everything but the batch index is the same for the whole request.
+    CollectorMetadata.Builder request = CollectorMetadata.newBuilder()
+        .setReceivedAt(receivedAt)
+        .setCollectorInstance(instanceId)
+        .setRequestId(info.requestId())
+        .setClientIp(info.clientIp() == null ? "" : info.clientIp())
+        .setWriteKeyId(info.writeKeyId())
+        .setTransport(info.transport());
     for (CheckedEvent e : events) {
-      CollectorMetadata metadata = CollectorMetadata.newBuilder()
-          .setReceivedAt(receivedAt)
-          .setCollectorInstance(instanceId)
-          .setRequestId(info.requestId())
-          .setClientIp(info.clientIp() == null ? "" : info.clientIp())
-          .setWriteKeyId(info.writeKeyId())
-          .setTransport(info.transport())
-          .setBatchIndex(e.index())
-          .build();
+      CollectorMetadata metadata = request.setBatchIndex(e.index()).build();
       EventResult.Builder result = EventResult.newBuilder()
           .setIndex(e.index())
           .setEventId(e.eventIdAsSent());

@@ -113,6 +113,22 @@ class RestIngestTest {
   }
 
   @Test
+  void theAnswerIsTheProto3JsonFormOfBatchResult() throws Exception {
+    BatchResult expected = BatchResult.newBuilder().setRequestId("r-1").setAccepted(1).setRejected(1)
+        .addResults(dev.millrace.proto.v1.EventResult.newBuilder().setIndex(0).setEventId("a")
+            .setStatus(EventStatus.EVENT_STATUS_ACCEPTED))
+        .addResults(dev.millrace.proto.v1.EventResult.newBuilder().setIndex(1)
+            .setEventId("\"quoted\" \u0001 \ud83d\ude80 \\ /").setStatus(EventStatus.EVENT_STATUS_REJECTED)
+            .setReason(ReasonCode.DUPLICATE_KEY).setField("/payload/a~1b").setMessage("twice: 'ü'"))
+        .build();
+
+    BatchResult.Builder parsed = BatchResult.newBuilder();
+    JsonFormat.parser().merge(new String(RestIngest.json(expected), StandardCharsets.UTF_8), parsed);
+
+    assertThat(parsed.build()).isEqualTo(expected);
+  }
+
+  @Test
   void aSingleObjectIsAccepted() throws Exception {
     MockHttpServletResponse response = send(events(Fixtures.event(Fixtures.uuid())));
 
