@@ -223,8 +223,17 @@ class CollectorIT {
   }
 
   @Test
-  void readinessIsUpWhileKafkaIsReachable() throws Exception {
+  void readinessIsUpWhileKafkaIsReachableAndMetricsAreExposed() throws Exception {
     assertThat(ItSupport.readiness(collector)).isEqualTo(200);
+    ItSupport.post(collector, ("[" + ItSupport.event(id()) + "]").getBytes(StandardCharsets.UTF_8));
+
+    String metrics = ItSupport.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+            "http://127.0.0.1:" + collector.httpPort() + "/actuator/prometheus")).GET().build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics)
+        .contains("millrace_collector_events_total{outcome=\"accepted\",reason=\"none\",transport=\"rest\"}")
+        .contains("millrace_collector_request_seconds_bucket")
+        .contains("millrace_collector_in_flight_bytes");
   }
 
   private static Event grpcEvent(String id) {
