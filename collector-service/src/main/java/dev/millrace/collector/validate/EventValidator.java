@@ -101,10 +101,13 @@ public final class EventValidator {
    * @param index position of the event in the request (across the whole stream)
    */
   public CheckedEvent checkProto(Event event, int index) {
-    byte[] original = event.toByteArray();
-    return new CheckedEvent(index, event.getEventId(), event, check(event, original.length, false),
-        original);
+    Rejection rejection = check(event, event.getSerializedSize(), false);
+    // Only a dead letter needs the original bytes; an accepted event is written as its RawEvent.
+    return new CheckedEvent(index, event.getEventId(), event, rejection,
+        rejection == null ? EMPTY : event.toByteArray());
   }
+
+  private static final byte[] EMPTY = new byte[0];
 
   private Rejection checkEventId(String id) {
     if (id.isEmpty()) {
