@@ -5,16 +5,11 @@ import dev.millrace.proto.v1.Context;
 import dev.millrace.proto.v1.Event;
 import dev.millrace.proto.v1.ReasonCode;
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -30,10 +25,6 @@ import tools.jackson.core.json.JsonFactory;
  * but not a valid event is rejected on its own with a reason, and the others go on.
  */
 public final class JsonEventDecoder {
-
-  /** RFC 3339 date-time: seconds required, fraction up to nanoseconds, offset required. */
-  private static final Pattern RFC_3339 = Pattern.compile(
-      "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})");
 
   private final EventValidator validator;
   private final JsonFactory json;
@@ -249,16 +240,72 @@ public final class JsonEventDecoder {
     return a != null ? a : b;
   }
 
-  static Timestamp timestamp(String text) {
-    if (!RFC_3339.matcher(text).matches()) {
+  /**
+   * Parses an RFC 3339 date-time by hand: {@code DateTimeFormatter} took a fifth of the time spent
+   * per event. Seconds are required, the fraction may have 1-9 digits, the offset is required;
+   * leap seconds (:60) are refused, as java.time would.
+   */
+  static Timestamp timestamp(String t) {
+    int n = t.length();
+    if (n < 20 || !digits(t, 0, 4) || t.charAt(4) != '-' || !digits(t, 5, 7) || t.charAt(7) != '-'
+        || !digits(t, 8, 10) || (t.charAt(10) != 'T' && t.charAt(10) != 't') || !digits(t, 11, 13)
+        || t.charAt(13) != ':' || !digits(t, 14, 16) || t.charAt(16) != ':' || !digits(t, 17, 19)) {
       return null;
     }
+    int i = 19;
+    int nanos = 0;
+    if (t.charAt(i) == '.') {
+      int from = ++i;
+      while (i < n && i - from < 10 && t.charAt(i) >= '0' && t.charAt(i) <= '9') {
+        i++;
+      }
+      int count = i - from;
+      if (count < 1 || count > 9) {
+        return null;
+      }
+      nanos = Integer.parseInt(t, from, i, 10) * POW10[9 - count];
+    }
+    int offsetSeconds;
+    if (i == n - 1 && (t.charAt(i) == 'Z' || t.charAt(i) == 'z')) {
+      offsetSeconds = 0;
+    } else if (i == n - 6 && (t.charAt(i) == '+' || t.charAt(i) == '-') && digits(t, i + 1, i + 3)
+        && t.charAt(i + 3) == ':' && digits(t, i + 4, i + 6)) {
+      int oh = Integer.parseInt(t, i + 1, i + 3, 10);
+      int om = Integer.parseInt(t, i + 4, i + 6, 10);
+      if (oh > 18 || om > 59 || (oh == 18 && om > 0)) {
+        return null; // java.time's (and every real zone's) range is -18:00..+18:00
+      }
+      offsetSeconds = (t.charAt(i) == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+    } else {
+      return null;
+    }
+    int hour = Integer.parseInt(t, 11, 13, 10);
+    int minute = Integer.parseInt(t, 14, 16, 10);
+    int second = Integer.parseInt(t, 17, 19, 10);
+    if (hour > 23 || minute > 59 || second > 59) {
+      return null;
+    }
+    long day;
     try {
-      OffsetDateTime t = OffsetDateTime.parse(text.toUpperCase(Locale.ROOT),
-          DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-      return Timestamp.newBuilder().setSeconds(t.toEpochSecond()).setNanos(t.getNano()).build();
-    } catch (DateTimeParseException e) {
+      day = java.time.LocalDate.of(Integer.parseInt(t, 0, 4, 10), Integer.parseInt(t, 5, 7, 10),
+          Integer.parseInt(t, 8, 10, 10)).toEpochDay();
+    } catch (java.time.DateTimeException e) {
       return null;
     }
+    long seconds = day * 86_400 + hour * 3600L + minute * 60L + second - offsetSeconds;
+    return Timestamp.newBuilder().setSeconds(seconds).setNanos(nanos).build();
   }
+
+  private static final int[] POW10 = {1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000};
+
+  private static boolean digits(String t, int from, int to) {
+    for (int i = from; i < to; i++) {
+      char c = t.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
 }

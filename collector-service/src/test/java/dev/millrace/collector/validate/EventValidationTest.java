@@ -138,6 +138,29 @@ class EventValidationTest {
         .as("the original bytes are the item exactly as sent").isEqualTo(item);
   }
 
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "2026-03-01T11:59:00Z", "2026-03-01t11:59:00z", "2024-02-29T23:59:59.999999999+14:00",
+      "1970-01-01T00:00:00.1-00:30", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.5+01:00",
+      "2026-03-01T00:00:00.000-18:00"})
+  void rfc3339TimesReadAsJavaTimeReadsThem(String text) {
+    java.time.OffsetDateTime expected = java.time.OffsetDateTime.parse(text.toUpperCase(java.util.Locale.ROOT));
+
+    assertThat(JsonEventDecoder.timestamp(text)).isEqualTo(Timestamp.newBuilder()
+        .setSeconds(expected.toEpochSecond()).setNanos(expected.getNano()).build());
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "", "2026-03-01", "2026-03-01T11:59Z", "2026-03-01T11:59:00", "2026-02-29T00:00:00Z",
+      "2026-13-01T00:00:00Z", "2026-03-01T24:00:00Z", "2026-03-01T23:60:00Z", "2026-03-01T23:59:60Z",
+      "2026-03-01T11:59:00.Z", "2026-03-01T11:59:00.1234567890Z", "2026-03-01T11:59:00+2:00",
+      "2026-03-01T11:59:00+24:00", "2026-03-01T11:59:00-18:01", "2026-03-01 11:59:00Z", "2026-03-01T11:59:00Zjunk",
+      "２０２６-03-01T11:59:00Z", "2026-03-01T11:59:00.١Z", "+2026-03-01T11:59:00Z"})
+  void otherTimesAreRefused(String text) {
+    assertThat(JsonEventDecoder.timestamp(text)).isNull();
+  }
+
   @Test
   void thePayloadIsKeptByteForByte() throws Exception {
     String payload = "{ \"big\" : 123456789012345678901234567890.000000000000000000001e+309,\n\"s\":\"caf\\u00e9 ☕\", \"n\":[1.0,2E3] }";
