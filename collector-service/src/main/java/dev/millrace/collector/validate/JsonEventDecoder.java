@@ -1,10 +1,10 @@
 package dev.millrace.collector.validate;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import dev.millrace.proto.v1.Context;
 import dev.millrace.proto.v1.Event;
 import dev.millrace.proto.v1.ReasonCode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -126,7 +126,14 @@ public final class JsonEventDecoder {
             int from = (int) parser.currentTokenLocation().getByteOffset();
             r = first(r, JsonShape.walkObject(parser, validator.limits().maxPayloadDepth(), "/payload"));
             int to = (int) parser.currentTokenLocation().getByteOffset() + 1;
-            event.setPayloadJson(new String(body, from, to - from, StandardCharsets.UTF_8));
+            // Kept as the bytes sent: no decode and re-encode, and nothing silently replaced.
+            // The parser skips nested strings without decoding them, so check UTF-8 here.
+            ByteString payload = ByteString.copyFrom(body, from, to - from);
+            if (payload.isValidUtf8()) {
+              event.setPayloadJsonBytes(payload);
+            } else {
+              r = first(r, Rejection.of(ReasonCode.INVALID_FIELD, "/payload", "payload is not valid UTF-8"));
+            }
             hasPayload = true;
           } else if (value != JsonToken.VALUE_NULL) {
             parser.skipChildren();

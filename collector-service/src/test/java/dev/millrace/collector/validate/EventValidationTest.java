@@ -209,6 +209,20 @@ class EventValidationTest {
   }
 
   @Test
+  void invalidUtf8InsideThePayloadIsRejectedNotReplaced() throws Exception {
+    byte[] good = ev("payload", "{\"a\":\"XY\"}").getBytes(StandardCharsets.UTF_8);
+    String text = new String(good, StandardCharsets.ISO_8859_1);
+    // an encoded UTF-16 surrogate (CESU-8): the parser skips it inside the payload, UTF-8 forbids it
+    byte[] body = text.replace("XY", "\u00ed\u00a0\u0080").getBytes(StandardCharsets.ISO_8859_1);
+
+    List<CheckedEvent> events = decoder.decode(body);
+
+    assertThat(events.get(0).rejection()).isNotNull();
+    assertThat(events.get(0).rejection().reason()).isEqualTo(ReasonCode.INVALID_FIELD);
+    assertThat(events.get(0).rejection().field()).isEqualTo("/payload");
+  }
+
+  @Test
   void moreEventsThanTheLimitIsRefusedWhole() {
     String body = "[" + String.join(",", java.util.Collections.nCopies(11, ev())) + "]";
 
