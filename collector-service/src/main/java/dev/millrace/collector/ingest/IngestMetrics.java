@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -66,9 +65,5 @@ public final class IngestMetrics {
 
   private static String name(Transport t) {
     return t == Transport.TRANSPORT_GRPC ? "grpc" : t == Transport.TRANSPORT_REST ? "rest" : "unknown";
-  }
-
-  static String outcome(String kind) {
-    return kind.toLowerCase(Locale.ROOT);
   }
 }

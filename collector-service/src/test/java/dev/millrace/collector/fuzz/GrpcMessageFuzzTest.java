@@ -2,7 +2,6 @@ package dev.millrace.collector.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.millrace.collector.testing.Fixtures;
 import dev.millrace.collector.testing.RawGrpc;
