@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -66,6 +67,11 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   private ProcessorContext<String, Message> context;
   private KeyValueStore<Long, PendingRecord> pending;
   private int pendingCount;
+  /**
+   * The store's contents in offset order, so picking a batch neither deserializes records nor walks
+   * the store's cache; the store stays the durable truth (this is rebuilt from it in init).
+   */
+  private final TreeMap<Long, PendingRecord> mirror = new TreeMap<>();
   /** Decoded events of records put in the store by this instance; saves decoding them twice. */
   private final Map<Long, RawEvent> decoded = new HashMap<>();
 
@@ -102,7 +108,8 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     int restored = 0;
     try (KeyValueIterator<Long, PendingRecord> it = pending.all()) {
       while (it.hasNext()) {
-        it.next();
+        KeyValue<Long, PendingRecord> kv = it.next();
+        mirror.put(kv.key, kv.value);
         restored++;
       }
     }
@@ -149,8 +156,10 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     }
 
     decoded.put(md.offset(), raw);
-    pending.put(md.offset(), new PendingRecord(record.key(), bytes, record.timestamp(),
-        md.topic(), md.partition(), md.offset()));
+    PendingRecord pendingRecord = new PendingRecord(record.key(), bytes, record.timestamp(),
+        md.topic(), md.partition(), md.offset());
+    pending.put(md.offset(), pendingRecord);
+    mirror.put(md.offset(), pendingRecord);
     pendingCount++;
     metrics.pending(1);
     pump(false);
@@ -216,10 +225,11 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   private void send() {
     List<KeyValue<Long, PendingRecord>> batch =
         new ArrayList<>(Math.min(pendingCount - inFlightRecords, options.batchSize()));
-    try (KeyValueIterator<Long, PendingRecord> it = pending.range(sentUpTo + 1, Long.MAX_VALUE)) {
-      while (it.hasNext() && batch.size() < options.batchSize()) {
-        batch.add(it.next());
+    for (Map.Entry<Long, PendingRecord> e : mirror.tailMap(sentUpTo, false).entrySet()) {
+      if (batch.size() >= options.batchSize()) {
+        break;
       }
+      batch.add(KeyValue.pair(e.getKey(), e.getValue()));
     }
     List<RawEvent> events = new ArrayList<>(batch.size());
     List<EnrichItem> items = new ArrayList<>(batch.size());
@@ -313,6 +323,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       }
       pending.delete(batch.get(i).key);
       decoded.remove(batch.get(i).key);
+      mirror.remove(batch.get(i).key);
     }
     pendingCount -= batch.size();
     metrics.pending(-batch.size());
@@ -343,6 +354,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
           p.value(), source(p), events.get(i), List.of(), at));
       pending.delete(batch.get(i).key);
       decoded.remove(batch.get(i).key);
+      mirror.remove(batch.get(i).key);
     }
     pendingCount -= batch.size();
     metrics.pending(-batch.size());
