@@ -84,18 +84,10 @@ public final class LoaderLoop implements Runnable {
 
   @Override
   public void run() {
-    consumer.subscribe(topics, new Rebalance());
+    subscribe();
     try {
       while (running) {
-        ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
-        for (ConsumerRecord<String, byte[]> record : records) {
-          current.add(decoder.decode(record), new TopicPartition(record.topic(), record.partition()),
-              record.offset());
-        }
-        commitCompleted(false);
-        submitIfDue();
-        applyBackPressure();
-        updateLag();
+        pollOnce();
       }
     } catch (WakeupException e) {
       if (running) {
@@ -104,6 +96,23 @@ public final class LoaderLoop implements Runnable {
     } finally {
       finish();
     }
+  }
+
+  void subscribe() {
+    consumer.subscribe(topics, new Rebalance());
+  }
+
+  /** One turn of the loop: fetch, batch, commit what is safe, send what is due, pause if backed up. */
+  void pollOnce() {
+    ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
+    for (ConsumerRecord<String, byte[]> record : records) {
+      current.add(decoder.decode(record), new TopicPartition(record.topic(), record.partition()),
+          record.offset());
+    }
+    commitCompleted(false);
+    submitIfDue();
+    applyBackPressure();
+    updateLag();
   }
 
   private void submitIfDue() {
@@ -199,7 +208,8 @@ public final class LoaderLoop implements Runnable {
     commitCompleted(true);
   }
 
-  private void finish() {
+  /** Writes what is outstanding (bounded by the shutdown timeout), commits it, closes the consumer. */
+  void finish() {
     try {
       long deadline = System.nanoTime() + shutdownTimeout.toNanos();
       if (!current.isEmpty()) {

@@ -4,6 +4,8 @@ import dev.millrace.proto.v1.ReasonCode;
 import dev.millrace.realtime.index.DocumentMapper;
 import dev.millrace.realtime.index.LoaderDocument;
 import dev.millrace.realtime.ops.LoaderMetrics;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -112,7 +114,7 @@ public final class BulkSink implements AutoCloseable {
       // Whole-request failures are transient by nature (connection refused, timeouts, 429/5xx on
       // the request); anything else here is a loader bug, and retrying rather than dropping keeps
       // the data until it is fixed.
-      if (Thread.currentThread().isInterrupted() || e instanceof InterruptedException) {
+      if (Thread.currentThread().isInterrupted() || isInterruption(e)) {
         throw new InterruptedException("bulk write interrupted");
       }
       metrics.bulkFailed();
@@ -124,6 +126,20 @@ public final class BulkSink implements AutoCloseable {
       }
       return all;
     }
+  }
+
+  /**
+   * Whether the request failed because this thread was interrupted (the batch was abandoned); the
+   * HTTP client may report that wrapped, and with the thread's flag already cleared.
+   */
+  private static boolean isInterruption(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof InterruptedException
+          || (t instanceof InterruptedIOException && !(t instanceof SocketTimeoutException))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The dead letter that replaces a refused document, or null when there is nothing left to try. */
