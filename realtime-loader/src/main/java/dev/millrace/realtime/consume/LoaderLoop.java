@@ -233,6 +233,9 @@ public final class LoaderLoop implements Runnable {
       for (InFlight f : inFlight) {
         f.future().cancel(true);
       }
+      // Cleared so that the revocation inside close() has nothing left to wait for.
+      inFlight.clear();
+      current = new Batch(nanoTime.getAsLong());
       consumer.close(Duration.ofSeconds(5));
     }
   }
