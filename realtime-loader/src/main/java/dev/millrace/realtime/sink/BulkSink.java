@@ -67,7 +67,7 @@ public final class BulkSink implements AutoCloseable {
     List<LoaderDocument> pending = batch;
     int attempt = 0;
     while (!pending.isEmpty()) {
-      List<ItemResult> results = send(pending);
+      List<ItemResult> results = send(pending, attempt);
       List<LoaderDocument> next = new ArrayList<>();
       int retried = 0;
       for (int i = 0; i < pending.size(); i++) {
@@ -101,7 +101,7 @@ public final class BulkSink implements AutoCloseable {
     }
   }
 
-  private List<ItemResult> send(List<LoaderDocument> docs) throws InterruptedException {
+  private List<ItemResult> send(List<LoaderDocument> docs, int attempt) throws InterruptedException {
     long start = System.nanoTime();
     try {
       List<ItemResult> results = client.bulk(docs);
@@ -118,7 +118,13 @@ public final class BulkSink implements AutoCloseable {
         throw new InterruptedException("bulk write interrupted");
       }
       metrics.bulkFailed();
-      log.warn("bulk request of {} documents failed, will retry: {}", docs.size(), e.toString());
+      // While Elasticsearch is down this repeats for as long as it is down: say it once in a while.
+      if (attempt % 20 == 0) {
+        log.warn("bulk request of {} documents failed (attempt {}), will retry: {}", docs.size(),
+            attempt + 1, e.toString());
+      } else {
+        log.debug("bulk request of {} documents failed (attempt {}): {}", docs.size(), attempt + 1, e.toString());
+      }
       String error = e.toString();
       List<ItemResult> all = new ArrayList<>(docs.size());
       for (int i = 0; i < docs.size(); i++) {

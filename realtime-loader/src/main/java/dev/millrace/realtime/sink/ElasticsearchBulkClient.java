@@ -35,9 +35,21 @@ public final class ElasticsearchBulkClient implements BulkClient {
     List<ItemResult> results = new ArrayList<>(documents.size());
     for (BulkResponseItem item : response.items()) {
       ErrorCause error = item.error();
-      results.add(error == null ? ItemResult.ok(item.status())
-          : new ItemResult(item.status(), error.type() + ": " + error.reason()));
+      results.add(error == null ? ItemResult.ok(item.status()) : new ItemResult(item.status(), describe(error)));
     }
     return results;
+  }
+
+  /** The error and its causes: the root cause often says what is wrong (e.g. a depth limit). */
+  static String describe(ErrorCause error) {
+    StringBuilder text = new StringBuilder();
+    int depth = 0;
+    for (ErrorCause e = error; e != null && depth < 5; e = e.causedBy(), depth++) {
+      if (depth > 0) {
+        text.append("; caused by ");
+      }
+      text.append(e.type()).append(": ").append(e.reason());
+    }
+    return text.toString();
   }
 }
