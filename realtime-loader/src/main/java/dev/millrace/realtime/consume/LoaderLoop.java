@@ -104,7 +104,14 @@ public final class LoaderLoop implements Runnable {
 
   /** One turn of the loop: fetch, batch, commit what is safe, send what is due, pause if backed up. */
   void pollOnce() {
-    ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
+    Duration timeout = pollTimeout;
+    if (current.isFull(limits) && !inFlight.isEmpty()) {
+      // Backed up: wake as soon as the oldest bulk completes rather than at the end of a poll
+      // timeout, then poll without waiting (the partitions are paused; this keeps the membership).
+      awaitQuietly(inFlight.peek().future(), pollTimeout);
+      timeout = Duration.ZERO;
+    }
+    ConsumerRecords<String, byte[]> records = consumer.poll(timeout);
     for (ConsumerRecord<String, byte[]> record : records) {
       current.add(decoder.decode(record), new TopicPartition(record.topic(), record.partition()),
           record.offset());
@@ -113,6 +120,16 @@ public final class LoaderLoop implements Runnable {
     submitIfDue();
     applyBackPressure();
     updateLag();
+  }
+
+  private static void awaitQuietly(Future<?> future, Duration timeout) {
+    try {
+      future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | CancellationException | TimeoutException e) {
+      // Sorted out by commitCompleted.
+    }
   }
 
   private void submitIfDue() {
