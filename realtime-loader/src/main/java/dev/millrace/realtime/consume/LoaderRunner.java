@@ -58,18 +58,27 @@ public final class LoaderRunner implements SmartLifecycle {
           Sleeper.SYSTEM.sleep(delay);
         }
       }
-      if (stopping) {
-        return;
-      }
-      LoaderLoop l = loops.get();
-      loop = l;
-      ready = true;
       log.info("index templates installed; consuming");
-      l.run();
+      for (int failures = 0; !stopping; failures++) {
+        try {
+          LoaderLoop l = loops.get();
+          loop = l;
+          ready = true;
+          if (stopping) {
+            // stop() may have looked for the loop before it existed.
+            l.stop();
+          }
+          l.run();
+        } catch (RuntimeException e) {
+          // E.g. a fatal consumer error. Nothing uncommitted is lost: a new consumer rereads it.
+          ready = false;
+          Duration delay = setupRetry.delay(failures);
+          log.error("consumer loop failed, starting a new one in {}", delay, e);
+          Sleeper.SYSTEM.sleep(delay);
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      log.error("realtime loader stopped on an unexpected error", e);
     } finally {
       ready = false;
     }
@@ -90,7 +99,9 @@ public final class LoaderRunner implements SmartLifecycle {
     LoaderLoop l = loop;
     if (l != null) {
       l.stop();
-    } else {
+    }
+    if (!ready) {
+      // Not inside a loop (installing templates or waiting to start a new loop): cut the wait short.
       t.interrupt();
     }
     try {

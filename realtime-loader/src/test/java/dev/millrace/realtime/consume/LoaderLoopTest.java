@@ -199,4 +199,25 @@ class LoaderLoopTest {
     assertThat(stored).isEmpty();
     assertThat(committed()).isNull();
   }
+
+  @Test
+  void aRevocationWhileElasticsearchIsDownCommitsNothingAndRereadsWhatIsStillOwned() throws Exception {
+    TopicPartition other = new TopicPartition(WireNames.ENRICHED_TOPIC, 1);
+    consumer.updateBeginningOffsets(Map.of(TP, 0L, other, 0L));
+    LoaderLoop l = new LoaderLoop(consumer, List.of(WireNames.ENRICHED_TOPIC),
+        new RecordDecoder(WireNames.ENRICHED_TOPIC, mapper), sink, 1000, 5_000_000, Duration.ZERO, 1,
+        Duration.ZERO, Duration.ofMillis(200), metrics, () -> now);
+    loop = l;
+    loop.subscribe();
+    consumer.rebalance(List.of(TP, other));
+    produce(0, 3);
+    consumer.addRecord(new ConsumerRecord<>(other.topic(), 1, 0, "k", Events.enriched(100).toByteArray()));
+    loop.pollOnce(); // one bulk of 4, stuck
+    assertThat(consumer.position(TP)).isEqualTo(3);
+
+    consumer.rebalance(List.of(TP)); // partition 1 goes to another member
+
+    assertThat(committed()).as("nothing committed for a bulk that never completed").isNull();
+    assertThat(consumer.position(TP)).as("the records of the abandoned bulk are read again").isZero();
+  }
 }
