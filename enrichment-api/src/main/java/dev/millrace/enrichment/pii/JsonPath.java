@@ -96,7 +96,7 @@ public final class JsonPath {
    * that meet a value of another kind (a field name on an array), reach nothing: that is not an
    * error, the event simply has no such field.
    *
-   * @return how many values were passed to the replacer
+   * @return how many values the replacer changed (returned another node for)
    */
   public int replace(JsonNode root, Replacer replacer) {
     return visit(root, 0, replacer);
@@ -110,8 +110,7 @@ public final class JsonPath {
       if (node instanceof ObjectNode object && object.has(field.name())) {
         JsonNode child = object.get(field.name());
         if (last) {
-          object.set(field.name(), replacer.replace(child));
-          count++;
+          count += set(object, field.name(), child, replacer);
         } else {
           count += visit(child, depth + 1, replacer);
         }
@@ -129,8 +128,7 @@ public final class JsonPath {
         for (String name : List.copyOf(object.propertyNames())) {
           JsonNode child = object.get(name);
           if (last) {
-            object.set(name, replacer.replace(child));
-            count++;
+            count += set(object, name, child, replacer);
           } else {
             count += visit(child, depth + 1, replacer);
           }
@@ -142,10 +140,24 @@ public final class JsonPath {
 
   private int visitElement(ArrayNode array, int i, int depth, boolean last, Replacer replacer) {
     if (last) {
-      array.set(i, replacer.replace(array.get(i)));
+      JsonNode value = array.get(i);
+      JsonNode replacement = replacer.replace(value);
+      if (replacement == value) {
+        return 0;
+      }
+      array.set(i, replacement);
       return 1;
     }
     return visit(array.get(i), depth + 1, replacer);
+  }
+
+  private static int set(ObjectNode object, String name, JsonNode value, Replacer replacer) {
+    JsonNode replacement = replacer.replace(value);
+    if (replacement == value) {
+      return 0;
+    }
+    object.set(name, replacement);
+    return 1;
   }
 
   @Override
