@@ -25,7 +25,7 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
   public static final String PREFIX = "millrace.enrichment";
 
   public EnrichmentConfig {
-    grpc = grpc == null ? new Grpc(null, null, null, null) : grpc;
+    grpc = grpc == null ? new Grpc(null, null, null, null, null) : grpc;
     userAgent = userAgent == null ? new UserAgent(null, null, null) : userAgent;
     campaign = campaign == null ? new Campaign(null, null, null, null, null, null, null) : campaign;
     referrer = referrer == null ? new Referrer(null, null, null) : referrer;
@@ -35,12 +35,16 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
   }
 
   /** The gRPC server. */
-  public record Grpc(Integer port, Duration shutdownGrace, Integer maxBatchItems, Integer threads) {
+  public record Grpc(Integer port, Duration shutdownGrace, Integer maxBatchItems, Integer threads,
+                     Integer maxMessageBytes) {
     public Grpc {
       port = orDefault(port, 9091);
       shutdownGrace = shutdownGrace == null ? Duration.ofSeconds(20) : shutdownGrace;
       maxBatchItems = orDefault(maxBatchItems, 10_000);
       threads = orDefault(threads, 0);
+      // gRPC's default of 4 MiB is too small for a batch of a few thousand events with payloads.
+      maxMessageBytes = orDefault(maxMessageBytes, 64 * 1024 * 1024);
+      range("grpc.max-message-bytes", maxMessageBytes, 1024, Integer.MAX_VALUE);
       range("grpc.port", port, 0, 65_535);
       if (shutdownGrace.isNegative()) {
         throw invalid("grpc.shutdown-grace", "must not be negative", shutdownGrace);

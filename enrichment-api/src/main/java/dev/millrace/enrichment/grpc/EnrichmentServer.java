@@ -79,6 +79,7 @@ public final class EnrichmentServer implements AutoCloseable {
     }
     HealthStatusManager health = new HealthStatusManager();
     Server server = builder
+        .maxInboundMessageSize(config.grpc().maxMessageBytes())
         .addService(service)
         .addService(health.getHealthService())
         .addService((BindableService) ProtoReflectionServiceV1.newInstance())
