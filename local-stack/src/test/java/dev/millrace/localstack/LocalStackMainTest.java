@@ -1,0 +1,33 @@
+package dev.millrace.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class LocalStackMainTest {
+
+  @Test
+  void startsEverythingWhenNothingIsNamed() {
+    assertThat(LocalStackMain.parse()).containsExactly("kafka", "elasticsearch", "s3");
+  }
+
+  @Test
+  void startsOnlyTheNamedServers() {
+    assertThat(LocalStackMain.parse("S3", "kafka")).containsExactly("s3", "kafka");
+  }
+
+  @Test
+  void rejectsUnknownServerNamesListingTheKnownOnes() {
+    assertThatThrownBy(() -> LocalStackMain.parse("minio"))
+        .hasMessage("unknown server minio; expected any of [kafka, elasticsearch, s3]");
+  }
+
+  @Test
+  void infraDefaultsToChildProcessesAndContainersMustBeAskedFor() {
+    assertThat(LocalStack.Infra.parse(null)).isEqualTo(LocalStack.Infra.PROCESSES);
+    assertThat(LocalStack.Infra.parse(" Containers ")).isEqualTo(LocalStack.Infra.CONTAINERS);
+    assertThatThrownBy(() -> LocalStack.Infra.parse("docker"))
+        .hasMessage("millrace.infra must be processes or containers, not docker");
+  }
+}
