@@ -2,11 +2,13 @@ package dev.millrace.enrichment;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The service's meters. Prometheus names: {@code millrace_enrichment_items_total{outcome}} (rate()
@@ -40,7 +42,8 @@ public final class EnrichmentMetrics {
   private final MeterRegistry registry;
   private final Counter enriched;
   private final Counter failed;
-  private final Map<Step, Timer> durations = new EnumMap<>(Step.class);
+  private final Map<Step, LongAdder> stepCounts = new EnumMap<>(Step.class);
+  private final Map<Step, LongAdder> stepNanos = new EnumMap<>(Step.class);
   private final Map<CallOutcome, Counter> calls = new EnumMap<>(CallOutcome.class);
   private final Timer callDuration;
   private final DistributionSummary batchItems;
@@ -51,10 +54,18 @@ public final class EnrichmentMetrics {
         .description("Items answered with an enrichment").register(registry);
     failed = Counter.builder("millrace.enrichment.items").tag("outcome", "failed")
         .description("Items answered with an error").register(registry);
+    // Six steps per item on the hot path: two LongAdder adds each instead of a Timer record
+    // (which takes a lock-free but far heavier histogram update). Prometheus gets _count and _sum,
+    // so rate(sum)/rate(count) is the mean time per item of each enrichment.
     for (Step step : Step.values()) {
-      durations.put(step, Timer.builder("millrace.enrichment.duration")
+      LongAdder count = new LongAdder();
+      LongAdder nanos = new LongAdder();
+      stepCounts.put(step, count);
+      stepNanos.put(step, nanos);
+      FunctionTimer.builder("millrace.enrichment.duration", nanos, n -> count.sum(), LongAdder::sum,
+              TimeUnit.NANOSECONDS)
           .tag("enrichment", step.wireName())
-          .description("Time one enrichment took on one item").register(registry));
+          .description("Time one enrichment took on one item").register(registry);
     }
     for (CallOutcome outcome : CallOutcome.values()) {
       calls.put(outcome, Counter.builder("millrace.enrichment.calls")
@@ -73,7 +84,8 @@ public final class EnrichmentMetrics {
   }
 
   void recordStep(Step step, long nanos) {
-    durations.get(step).record(nanos, TimeUnit.NANOSECONDS);
+    stepCounts.get(step).increment();
+    stepNanos.get(step).add(nanos);
   }
 
   void recordItem(boolean ok) {

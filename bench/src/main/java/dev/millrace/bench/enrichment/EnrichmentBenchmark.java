@@ -69,14 +69,15 @@ public final class EnrichmentBenchmark implements Benchmark {
         Run batch100 = measure(stub, mix, random, 100, context.scaled(300_000), 8);
         CacheStats during100 = stats(server).minus(before);
         results.add(batch100.result(BATCH_100).withNote(String.format(Locale.ROOT,
-            "8 calls in flight; UA cache hit %.1f%%; target >= %,d items/s",
-            100 * during100.hitRate(), TARGET_BATCH_100)));
+            "8 in flight; UA cache hit %.1f%%; %.0f us CPU/item (client+server); target >= %,d/s",
+            100 * during100.hitRate(), batch100.cpuMicrosPerItem(), TARGET_BATCH_100)));
 
         before = stats(server);
         Run batch1 = measure(stub, mix, random, 1, context.scaled(40_000), 32);
         CacheStats during1 = stats(server).minus(before);
         results.add(batch1.result(BATCH_1).withNote(String.format(Locale.ROOT,
-            "32 calls in flight; UA cache hit %.1f%%", 100 * during1.hitRate())));
+            "32 in flight; UA cache hit %.1f%%; %.0f us CPU/item (client+server)",
+            100 * during1.hitRate(), batch1.cpuMicrosPerItem())));
 
         CacheStats total = stats(server);
         results.add(Result.throughput("enrichment api, UA cache lookups (whole run)",
@@ -95,7 +96,17 @@ public final class EnrichmentBenchmark implements Benchmark {
     return server.enrichments().userAgentCacheStats().orElseThrow();
   }
 
-  private record Run(long items, double seconds, long[] latenciesNanos) {
+  /** CPU time of this whole process (client and server), to read figures taken on a busy machine. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private record Run(long items, double seconds, long[] latenciesNanos, long cpuNanos) {
+    double cpuMicrosPerItem() {
+      return cpuNanos / 1e3 / items;
+    }
+
     Result result(String row) {
       long[] sorted = latenciesNanos.clone();
       Arrays.sort(sorted);
@@ -126,6 +137,7 @@ public final class EnrichmentBenchmark implements Benchmark {
     CountDownLatch done = new CountDownLatch(calls);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     long[] latencies = new long[calls];
+    long cpuStart = processCpuNanos();
     long start = System.nanoTime();
     for (int c = 0; c < calls; c++) {
       permits.acquire();
@@ -161,10 +173,11 @@ public final class EnrichmentBenchmark implements Benchmark {
       throw new IllegalStateException("enrichment benchmark did not finish");
     }
     double seconds = (System.nanoTime() - start) / 1e9;
+    long cpu = processCpuNanos() - cpuStart;
     if (failure.get() != null) {
       throw new IllegalStateException("an enrichment call failed", failure.get());
     }
-    return new Run((long) calls * batchSize, seconds, latencies);
+    return new Run((long) calls * batchSize, seconds, latencies, cpu);
   }
 
   private static final String[] REFERRERS = {"", "", "https://www.google.com/", "https://www.google.de/",

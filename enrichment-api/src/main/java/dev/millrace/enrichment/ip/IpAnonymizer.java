@@ -37,10 +37,12 @@ public final class IpAnonymizer {
     if (zone >= 0) {
       literal = literal.substring(0, zone);
     }
-    if (!InetAddresses.isInetAddress(literal)) {
-      return Optional.empty();
+    InetAddress address;
+    try {
+      address = InetAddresses.forString(literal);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty(); // rare in real traffic; checking first would parse every IP twice
     }
-    InetAddress address = InetAddresses.forString(literal);
     byte[] bytes = address.getAddress();
     int bitsKept = address instanceof Inet4Address ? ipv4OctetsKept * 8 : ipv6BitsKept;
     for (int i = 0; i < bytes.length; i++) {

@@ -59,16 +59,22 @@ public final class UserAgentParser {
   private ParsedUserAgent parseUncached(String userAgent) {
     UserAgent parsed = analyzer.parse(userAgent);
     UserAgentInfo info = UserAgentInfo.newBuilder()
-        .setDeviceClass(parsed.getValue(UserAgent.DEVICE_CLASS))
-        .setOsName(parsed.getValue(UserAgent.OPERATING_SYSTEM_NAME))
-        .setOsVersion(parsed.getValue(UserAgent.OPERATING_SYSTEM_VERSION))
-        .setAgentName(parsed.getValue(UserAgent.AGENT_NAME))
-        .setAgentVersion(parsed.getValue(UserAgent.AGENT_VERSION))
-        .setAgentClass(parsed.getValue(UserAgent.AGENT_CLASS))
+        .setDeviceClassBytes(value(parsed, UserAgent.DEVICE_CLASS))
+        .setOsNameBytes(value(parsed, UserAgent.OPERATING_SYSTEM_NAME))
+        .setOsVersionBytes(value(parsed, UserAgent.OPERATING_SYSTEM_VERSION))
+        .setAgentNameBytes(value(parsed, UserAgent.AGENT_NAME))
+        .setAgentVersionBytes(value(parsed, UserAgent.AGENT_VERSION))
+        .setAgentClassBytes(value(parsed, UserAgent.AGENT_CLASS))
         .build();
     String lower = userAgent.toLowerCase(Locale.ROOT);
     return new ParsedUserAgent(info, BOT_KEYWORD.matcher(lower).find(),
         HEADLESS.matcher(lower).find(), userAgent.length());
+  }
+
+  // Kept as ByteStrings: the cached message is written into every answer, and protobuf would
+  // otherwise re-encode each String to UTF-8 on every write.
+  private static com.google.protobuf.ByteString value(UserAgent parsed, String field) {
+    return com.google.protobuf.ByteString.copyFromUtf8(parsed.getValue(field));
   }
 
   /** The cache, for its metrics. */
