@@ -5,7 +5,6 @@ import dev.millrace.proto.v1.ReferrerClass;
 import dev.millrace.proto.v1.ReferrerInfo;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Classifies a referrer URL by its host: the site's own domains first, then the referrer list.
@@ -44,7 +43,7 @@ public final class ReferrerClassifier {
     }
     info.setReferrerClass(entry.referrerClass()).setName(entry.name());
     if (!entry.searchParameters().isEmpty()) {
-      Map<String, String> found = Urls.queryParameters(referrer, Set.copyOf(entry.searchParameters()));
+      Map<String, String> found = Urls.queryParameters(referrer, entry.searchParameterSet());
       for (String parameter : entry.searchParameters()) {
         String term = found.get(parameter);
         if (term != null) {

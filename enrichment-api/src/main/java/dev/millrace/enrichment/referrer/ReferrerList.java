@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -32,7 +33,12 @@ public record ReferrerList(String version, Map<String, Entry> hosts) {
    * @param name display name, e.g. "Google"
    * @param searchParameters query parameters holding the search term, in order of preference
    */
-  public record Entry(ReferrerClass referrerClass, String name, List<String> searchParameters) {}
+  public record Entry(ReferrerClass referrerClass, String name, List<String> searchParameters,
+                      Set<String> searchParameterSet) {
+    public Entry(ReferrerClass referrerClass, String name, List<String> searchParameters) {
+      this(referrerClass, name, List.copyOf(searchParameters), Set.copyOf(searchParameters));
+    }
+  }
 
   private static final Map<String, ReferrerClass> CLASSES = Map.of(
       "search", ReferrerClass.REFERRER_CLASS_SEARCH,
@@ -89,7 +95,8 @@ public record ReferrerList(String version, Map<String, Entry> hosts) {
       JsonNode byName = referrers.get(className);
       for (String name : byName.propertyNames()) {
         JsonNode spec = byName.get(name);
-        List<String> parameters = strings(spec.path("parameters"));
+        List<String> parameters = strings(spec.path("parameters")).stream()
+            .map(p -> p.trim().toLowerCase(Locale.ROOT)).distinct().toList();
         Entry entry = new Entry(referrerClass, name, parameters);
         List<String> entryHosts = strings(spec.path("hosts"));
         if (entryHosts.isEmpty()) {

@@ -13,7 +13,7 @@ import nl.basjes.parse.useragent.UserAgentAnalyzer;
 /**
  * User-agent parsing with YAUAA behind one bounded cache.
  *
- * <p>The analyzer is expensive to build (seconds, a few hundred MB), so one instance serves the
+ * <p>The analyzer is expensive to build (seconds, ~120 MB of heap), so one instance serves the
  * whole process. Its own cache is off: the Caffeine cache in front holds the finished wire message
  * instead, which also skips field extraction on a hit and reports its hit ratio as a metric (YAUAA's
  * cache reports nothing). Real traffic is heavily skewed to a few hundred browser builds, so a cache
