@@ -353,6 +353,7 @@ public final class LoaderLoop implements Runnable {
           st.maxTimeMillis = Math.max(st.maxTimeMillis, published.getAsLong());
           st.publishedWatermark = published.getAsLong();
         }
+        st.receipts.addAll(st.covered.receipts());
         st.nextOffset = position;
         st.lastCommitted = position;
         st.recovered = true;

@@ -30,11 +30,18 @@ public final class Recovery {
   /** Offset ranges already in the store, by destination. */
   public static final class Covered {
     private final Map<Destination, List<long[]>> ranges = new HashMap<>();
+    private final List<Map.Entry<Long, String>> receipts = new ArrayList<>();
     private long maxLast = -1;
 
-    public void add(Destination destination, long first, long last) {
+    public void add(Destination destination, long first, long last, String receiptKey) {
       ranges.computeIfAbsent(destination, d -> new ArrayList<>()).add(new long[] {first, last});
+      receipts.add(Map.entry(last, receiptKey));
       maxLast = Math.max(maxLast, last);
+    }
+
+    /** {last offset, receipt key} of every covered file, to delete once committed past. */
+    public List<Map.Entry<Long, String>> receipts() {
+      return receipts;
     }
 
     /** True when the record at {@code offset} bound for {@code destination} is already stored. */
@@ -96,7 +103,7 @@ public final class Recovery {
         continue;
       }
       if (store.exists(dataKey)) {
-        covered.add(destination, range[0], range[1]);
+        covered.add(destination, range[0], range[1], receipt);
       } else {
         // The loader stopped between the receipt and the upload: those records were never stored.
         store.delete(receipt);
