@@ -96,7 +96,7 @@ class BatchPropertiesTest {
 
   @Test
   void environmentVariableNamesBindToo() {
-    var env = new org.springframework.core.env.SystemEnvironmentPropertySource("env", java.util.Map.of(
+    var env = new org.springframework.core.env.SystemEnvironmentPropertySource("systemEnvironment", java.util.Map.of(
         "MILLRACE_BATCH_ROTATION_MAXRECORDS", "7",
         "MILLRACE_BATCH_S3_BUCKET", "b",
         "MILLRACE_BATCH_MARKER_GRACE", "15m"));
