@@ -13,6 +13,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 
 /** The batch loader: enriched events to the object store as partitioned Parquet. */
@@ -36,9 +37,10 @@ public class BatchLoaderApplication {
 
   @Bean
   LoaderLifecycle loaderLifecycle(BatchProperties props, Clients clients, LoaderMetrics metrics,
-                                  ObjectProvider<Clock> clock, ObjectProvider<FaultInjection> faults) {
+                                  ObjectProvider<Clock> clock, ObjectProvider<FaultInjection> faults,
+                                  ApplicationEventPublisher events) {
     return new LoaderLifecycle(props, clients, metrics, clock.getIfAvailable(Clock::systemUTC),
-        faults.getIfAvailable(() -> FaultInjection.NONE));
+        faults.getIfAvailable(() -> FaultInjection.NONE), events);
   }
 
   /** Readiness: the loop runs and the store answers. */

@@ -108,7 +108,13 @@ public final class LoaderLoop implements Runnable {
   /** Asks the loop to stop; it flushes what it holds first (graceful shutdown). */
   public void stop() {
     running = false;
-    consumer.wakeup();
+    if (alive) {
+      try {
+        consumer.wakeup();
+      } catch (RuntimeException e) {
+        // Already closed: the loop has ended on its own.
+      }
+    }
   }
 
   /** True while the loop runs. */

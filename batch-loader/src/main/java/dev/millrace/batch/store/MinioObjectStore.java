@@ -48,13 +48,16 @@ public final class MinioObjectStore implements ObjectStore {
     this.partSize = partSize;
   }
 
+  // The SDK's blocking client reports a refused connection as an unchecked IllegalStateException,
+  // not a MinioException: every call catches both, so an outage is always a retryable IOException.
+
   @Override
   public void upload(String key, Path file) throws IOException {
     try {
       client.uploadObject(UploadObjectArgs.builder().bucket(bucket).object(key)
           .filename(file.toString(), partSize).contentType("application/vnd.apache.parquet")
           .build());
-    } catch (MinioException e) {
+    } catch (MinioException | RuntimeException e) {
       throw new IOException("upload of " + key + " failed: " + e, e);
     }
   }
@@ -64,7 +67,7 @@ public final class MinioObjectStore implements ObjectStore {
     try {
       client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
           .data(content, content.length).build());
-    } catch (MinioException e) {
+    } catch (MinioException | RuntimeException e) {
       throw new IOException("put of " + key + " failed: " + e, e);
     }
   }
@@ -79,7 +82,7 @@ public final class MinioObjectStore implements ObjectStore {
         return Optional.empty();
       }
       throw new IOException("get of " + key + " failed: " + e, e);
-    } catch (MinioException e) {
+    } catch (MinioException | RuntimeException e) {
       throw new IOException("get of " + key + " failed: " + e, e);
     }
   }
@@ -94,7 +97,7 @@ public final class MinioObjectStore implements ObjectStore {
         return false;
       }
       throw new IOException("stat of " + key + " failed: " + e, e);
-    } catch (MinioException e) {
+    } catch (MinioException | RuntimeException e) {
       throw new IOException("stat of " + key + " failed: " + e, e);
     }
   }
@@ -120,7 +123,7 @@ public final class MinioObjectStore implements ObjectStore {
           keys.add(item.objectName());
         }
       }
-    } catch (MinioException e) {
+    } catch (MinioException | RuntimeException e) {
       throw new IOException("list of " + prefix + " failed: " + e, e);
     }
     return keys;
@@ -130,7 +133,7 @@ public final class MinioObjectStore implements ObjectStore {
   public void delete(String key) throws IOException {
     try {
       client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
-    } catch (MinioException e) {
+    } catch (MinioException | RuntimeException e) {
       throw new IOException("delete of " + key + " failed: " + e, e);
     }
   }
