@@ -218,10 +218,13 @@ public final class LoaderLoop implements Runnable {
     file.lastOffset = record.offset();
     st.nextOffset = record.offset() + 1;
     metrics.rows.increment();
-    RotationPolicy.Reason reason = rotation.decide(file.spill.records(), file.spill.dataSize(),
-        file.openedAtMillis, destination.hourEndMillis(), now, Long.MIN_VALUE);
-    if (reason != null) {
-      close(st, file, reason);
+    // The encoded size is a sum over every column writer: checked every 64 records, not each one.
+    if ((file.spill.records() & 63) == 0 || file.spill.records() >= props.rotation().maxRecords()) {
+      RotationPolicy.Reason reason = rotation.decide(file.spill.records(), file.spill.dataSize(),
+          file.openedAtMillis, destination.hourEndMillis(), now, Long.MIN_VALUE);
+      if (reason != null) {
+        close(st, file, reason);
+      }
     }
   }
 

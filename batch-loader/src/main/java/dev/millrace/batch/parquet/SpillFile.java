@@ -38,6 +38,11 @@ public final class SpillFile implements AutoCloseable {
         .withRowGroupSize(rowGroupSize)
         .withPageSize(256 * 1024)
         .withDictionaryEncoding(true)
+        // Unique per row: a dictionary would only be hashed, grown and then abandoned.
+        .withDictionaryEncoding("event_id", false)
+        .withDictionaryEncoding("payload_json", false)
+        .withDictionaryEncoding("request_id", false)
+        .withDictionaryEncoding("kafka_offset", false)
         .build();
   }
 
