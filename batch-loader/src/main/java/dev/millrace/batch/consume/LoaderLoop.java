@@ -80,6 +80,8 @@ public final class LoaderLoop implements Runnable {
   private final List<Map.Entry<ProducerRecord<String, byte[]>, Future<RecordMetadata>>> sentDeadLetters =
       new ArrayList<>();
   private final long idleAfterMillis;
+  /** Partitions sent back to a record's offset in this poll because they are not recovered yet. */
+  private final Set<TopicPartition> rewound = new HashSet<>();
   private long nextMarkerCheckMillis;
   private int openFiles;
   private volatile boolean running = true;
@@ -141,6 +143,7 @@ public final class LoaderLoop implements Runnable {
         } catch (WakeupException e) {
           continue;
         }
+        rewound.clear();
         for (ConsumerRecord<String, byte[]> record : records) {
           handle(record);
         }
@@ -168,7 +171,7 @@ public final class LoaderLoop implements Runnable {
     rotateByTime(now);
     upload();
     flushDeadLetters();
-    commit(false);
+    commit();
     pauseOrResume();
     maybeWriteMarkers(now);
     updateGauges(now);
@@ -179,8 +182,15 @@ public final class LoaderLoop implements Runnable {
   private void handle(ConsumerRecord<String, byte[]> record) throws IOException {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     PartitionState st = states.get(tp);
-    if (st == null || !st.recovered || record.offset() < st.nextOffset) {
-      return; // revoked meanwhile, not recovered yet (it is paused), or already handled
+    if (st == null || (st.recovered && record.offset() < st.nextOffset)) {
+      return; // not ours (revoked meanwhile), or already handled
+    }
+    if (!st.recovered) {
+      // A fetch that raced the pause: go back to this record, so recovery starts from it.
+      if (rewound.add(tp)) {
+        consumer.seek(tp, record.offset());
+      }
+      return;
     }
     long now = clock.millis();
     EnrichedEvent event;
@@ -384,7 +394,7 @@ public final class LoaderLoop implements Runnable {
 
   // ---- offsets -------------------------------------------------------------------------------
 
-  private void commit(boolean sync) {
+  private void commit() {
     if (!sentDeadLetters.isEmpty()) {
       return; // a dead letter is not yet acknowledged: its offset must not be committed
     }
@@ -528,7 +538,7 @@ public final class LoaderLoop implements Runnable {
       List<Long> marked = markers.markCompleteHours(global.getAsLong(),
           earliest == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(earliest));
       metrics.markers.increment(marked.size());
-    } catch (IOException e) {
+    } catch (IOException | KafkaException e) {
       log.warn("marker check failed, next in {}: {}", props.marker().checkInterval(), e.getMessage());
     }
   }
@@ -561,7 +571,7 @@ public final class LoaderLoop implements Runnable {
         sleepQuietly(50);
       }
     }
-    commit(true);
+    commit();
     if (!uploads.isEmpty()) {
       log.warn("shutdown: {} files not uploaded in {}; their records will be re-read",
           uploads.size(), props.shutdownTimeout());
@@ -619,7 +629,7 @@ public final class LoaderLoop implements Runnable {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      commit(true);
+      commit();
       drop(partitions);
     }
 
