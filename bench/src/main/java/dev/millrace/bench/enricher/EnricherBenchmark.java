@@ -15,6 +15,8 @@ import dev.millrace.enricher.schema.PayloadValidator;
 import dev.millrace.enricher.schema.SchemaStore;
 import dev.millrace.enricher.topology.EnricherMetrics;
 import dev.millrace.enricher.topology.EnricherTopology;
+import dev.millrace.enrichment.config.EnrichmentConfig;
+import dev.millrace.enrichment.grpc.EnrichmentServer;
 import dev.millrace.localstack.KafkaServer;
 import dev.millrace.localstack.LocalStack;
 import dev.millrace.proto.v1.CollectorMetadata;
@@ -106,7 +108,10 @@ public final class EnricherBenchmark implements Benchmark {
     String deadLetter = "bench-dead-letter-" + run;
     kafka.createTopics(PARTITIONS, raw, enriched, deadLetter);
     produce(kafka, raw, n);
-    try (TempApi api = new TempApi()) {
+    EnrichmentConfig apiConfig = EnrichmentConfig.builder()
+        .piiKey("bench-only-pii-key-0123456789abcdef0123456789", "$.email").build();
+    try (EnrichmentServer api = EnrichmentServer.start(
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), apiConfig)) {
       EnricherProperties p = properties(kafka, "bench-enricher-" + run, raw, enriched, deadLetter,
           "127.0.0.1:" + api.port());
       ManagedChannel channel = EnrichmentChannels.plaintext(p.enrichment().target(), p.enrichment().maxAttempts(),
