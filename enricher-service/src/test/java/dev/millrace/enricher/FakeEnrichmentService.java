@@ -74,7 +74,7 @@ public final class FakeEnrichmentService extends EnrichmentServiceGrpc.Enrichmen
     EnrichResponse.Builder out = EnrichResponse.newBuilder();
     for (EnrichItem item : request.getItemsList()) {
       EnrichResult.Builder r = EnrichResult.newBuilder().setItemId(item.getItemId());
-      if (FAILING_USER_AGENT.equals(item.getContext().getUserAgent()) || item.getClientIp().equals("not-an-ip")) {
+      if (FAILING_USER_AGENT.equals(item.getContext().getUserAgent())) {
         r.setError(EnrichError.newBuilder().setCode(EnrichErrorCode.ENRICH_ERROR_CODE_INVALID_INPUT)
             .setEnrichment("user_agent").setMessage("cannot parse the user agent"));
       } else {

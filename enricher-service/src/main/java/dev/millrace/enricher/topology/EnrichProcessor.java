@@ -196,7 +196,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
-      } catch (ExecutionException | TimeoutException e) {
+      } catch (ExecutionException | TimeoutException | CancellationException e) {
         // Handled by pump(): a failed call is an outage, an unfinished one is waited for again.
       }
       pump(true);
