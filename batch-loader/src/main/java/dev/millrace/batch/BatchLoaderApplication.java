@@ -8,7 +8,7 @@ import dev.millrace.batch.consume.LoaderMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.SpringApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.contributor.Health;
@@ -22,7 +22,7 @@ import org.springframework.context.annotation.Bean;
 public class BatchLoaderApplication {
 
   public static void main(String[] args) {
-    SpringApplication.run(BatchLoaderApplication.class, args);
+    builder().run(args);
   }
 
   @Bean
@@ -54,5 +54,14 @@ public class BatchLoaderApplication {
       return unhealthy == null ? Health.up().build()
           : Health.outOfService().withDetail("reason", unhealthy).build();
     };
+  }
+
+  /**
+   * The application with its own configuration file name, {@code millrace-batch-loader.yml} (not
+   * {@code application.yml}), so that several services embedded in one JVM (the bench) each read
+   * their own defaults. Files in {@code ./config/millrace-batch-loader.yml} override them.
+   */
+  public static SpringApplicationBuilder builder() {
+    return new SpringApplicationBuilder(BatchLoaderApplication.class).properties("spring.config.name=millrace-batch-loader");
   }
 }

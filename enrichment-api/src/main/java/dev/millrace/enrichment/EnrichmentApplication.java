@@ -3,7 +3,7 @@ package dev.millrace.enrichment;
 import dev.millrace.enrichment.config.EnrichmentConfig;
 import dev.millrace.enrichment.grpc.GrpcServerLifecycle;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.springframework.boot.SpringApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -14,7 +14,7 @@ import org.springframework.context.annotation.Bean;
 public class EnrichmentApplication {
 
   public static void main(String[] args) {
-    SpringApplication.run(EnrichmentApplication.class, args);
+    builder().run(args);
   }
 
   @Bean
@@ -25,5 +25,14 @@ public class EnrichmentApplication {
   @Bean
   GrpcServerLifecycle grpcServer(EnrichmentConfig config, Enrichments enrichments) {
     return new GrpcServerLifecycle(config, enrichments);
+  }
+
+  /**
+   * The application with its own configuration file name, {@code millrace-enrichment-api.yml} (not
+   * {@code application.yml}), so that several services embedded in one JVM (the bench) each read
+   * their own defaults. Files in {@code ./config/millrace-enrichment-api.yml} override them.
+   */
+  public static SpringApplicationBuilder builder() {
+    return new SpringApplicationBuilder(EnrichmentApplication.class).properties("spring.config.name=millrace-enrichment-api");
   }
 }

@@ -25,8 +25,7 @@ class EnrichmentApplicationIT {
 
   @Test
   void servesGrpcAndExposesHealthAndPrometheusMetrics() throws Exception {
-    try (ConfigurableApplicationContext app = SpringApplication.run(EnrichmentApplication.class,
-        "--server.port=0", "--millrace.enrichment.grpc.port=0", KEY)) {
+    try (ConfigurableApplicationContext app = EnrichmentApplication.builder().run("--server.port=0", "--millrace.enrichment.grpc.port=0", KEY)) {
       int grpcPort = app.getBean(GrpcServerLifecycle.class).port();
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
       try {
@@ -60,8 +59,7 @@ class EnrichmentApplicationIT {
 
   @Test
   void aBadKeyStopsStartUpWithAMessageNamingIt() {
-    assertThatThrownBy(() -> SpringApplication.run(EnrichmentApplication.class,
-        "--server.port=0", "--millrace.enrichment.grpc.port=0", KEY,
+    assertThatThrownBy(() -> EnrichmentApplication.builder().run("--server.port=0", "--millrace.enrichment.grpc.port=0", KEY,
         "--millrace.enrichment.ip.ipv6-bits-kept=129").close())
         .rootCause()
         .isInstanceOf(InvalidConfigException.class)

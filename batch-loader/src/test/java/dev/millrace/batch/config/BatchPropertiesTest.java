@@ -32,7 +32,7 @@ class BatchPropertiesTest {
         args.add(o);
       }
     }
-    Throwable t = catchThrowable(() -> new SpringApplicationBuilder(BatchLoaderApplication.class)
+    Throwable t = catchThrowable(() -> BatchLoaderApplication.builder()
         .web(WebApplicationType.NONE)
         .properties("spring.main.lazy-initialization=false", "logging.level.root=OFF")
         .run(args.toArray(String[]::new)).close());
@@ -78,7 +78,7 @@ class BatchPropertiesTest {
 
   @Test
   void anUnknownPartitionByValueFailsNamingTheKey() {
-    Throwable t = catchThrowable(() -> new SpringApplicationBuilder(BatchLoaderApplication.class)
+    Throwable t = catchThrowable(() -> BatchLoaderApplication.builder()
         .web(WebApplicationType.NONE).properties("logging.level.root=OFF")
         .run(concat(VALID, "--millrace.batch.partition-by=ARRIVAL")).close());
     while (t != null && !(t instanceof org.springframework.boot.context.properties.bind.BindException)) {

@@ -93,7 +93,7 @@ final class LoaderHarness implements AutoCloseable {
     props.putAll(overrides);
     List<String> args = new ArrayList<>();
     props.forEach((k, v) -> args.add("--" + k + "=" + v));
-    ConfigurableApplicationContext app = new SpringApplicationBuilder(BatchLoaderApplication.class)
+    ConfigurableApplicationContext app = BatchLoaderApplication.builder()
         .initializers(ctx -> ctx.getBeanFactory().registerSingleton("faultInjection", faults))
         .run(args.toArray(String[]::new));
     apps.add(app);
