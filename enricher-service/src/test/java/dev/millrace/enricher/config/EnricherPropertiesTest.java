@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -79,9 +78,8 @@ class EnricherPropertiesTest {
 
   @Test
   void theServiceDoesNotStartWithABadValue() {
-    SpringApplication app = new SpringApplication(EnricherApplication.class);
-    app.setWebApplicationType(WebApplicationType.NONE);
-    Throwable t = catchThrowable(() -> app.run("--millrace.enricher.enrichment.batch-size=0",
+    Throwable t = catchThrowable(() -> EnricherApplication.builder().web(WebApplicationType.NONE)
+        .run("--millrace.enricher.enrichment.batch-size=0",
         "--millrace.enricher.bootstrap-servers=127.0.0.1:1"));
     Throwable root = t;
     while (root.getCause() != null && !(root instanceof BindValidationException)) {

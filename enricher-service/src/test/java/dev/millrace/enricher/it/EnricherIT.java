@@ -29,7 +29,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -81,7 +80,7 @@ class EnricherIT {
   }
 
   private static ConfigurableApplicationContext startEnricher(List<String> args) {
-    return new SpringApplication(EnricherApplication.class).run(args.toArray(String[]::new));
+    return EnricherApplication.builder().run(args.toArray(String[]::new));
   }
 
   /** Produces every item, spread over {@code over} so that faults can land mid-run. */
