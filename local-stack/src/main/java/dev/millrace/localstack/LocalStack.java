@@ -1,0 +1,148 @@
+package dev.millrace.localstack;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+/**
+ * Real Kafka, Elasticsearch and S3 servers for tests, benchmarks and the local run, without Docker.
+ *
+ * <p>Each server is created at most once per JVM, on first use, on free loopback ports, and is
+ * started again if it was stopped or killed. All are stopped and their files deleted by
+ * {@link #shutdown()}, which the JUnit {@link LocalStackExtension} calls at the end of the test
+ * run and a JVM shutdown hook calls at exit. Orphans of a JVM that was killed hard are reaped by
+ * the next run (see {@link RunFolder}).
+ *
+ * <p>With {@code -Dmillrace.infra=containers} and a Docker engine, the same calls start
+ * Testcontainers images (apache/kafka, elasticsearch 8.19, minio/minio) instead.
+ */
+public final class LocalStack {
+
+  private static final System.Logger LOG = System.getLogger(LocalStack.class.getName());
+
+  /** How the servers are run. */
+  public enum Infra {
+    /** Child processes of this JVM, from artifacts Maven fetched (the default; no Docker). */
+    PROCESSES,
+    /** Testcontainers images; needs a Docker engine. */
+    CONTAINERS;
+
+    /** From {@code -Dmillrace.infra} ({@code processes} or {@code containers}). */
+    public static Infra fromSystemProperty() {
+      String value = System.getProperty("millrace.infra", "processes").trim().toUpperCase(Locale.ROOT);
+      try {
+        return valueOf(value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("millrace.infra must be processes or containers, not "
+            + System.getProperty("millrace.infra"), e);
+      }
+    }
+  }
+
+  private static final Slot<KafkaServer> KAFKA = new Slot<>("kafka",
+      run -> run == null ? Containers.kafka() : new LocalKafka(run.serverFolder("kafka")));
+  private static final Slot<ElasticsearchServer> ELASTICSEARCH = new Slot<>("elasticsearch",
+      run -> run == null ? Containers.elasticsearch() : new LocalElasticsearch(run.serverFolder("elasticsearch")));
+  private static final Slot<S3Server> S3 = new Slot<>("s3",
+      run -> run == null ? Containers.s3() : new LocalS3(run.serverFolder("s3")));
+  private static final List<Managed> CREATED = new CopyOnWriteArrayList<>();
+  private static RunFolder run;
+  private static boolean hookInstalled;
+
+  /** The Kafka broker, started if it is not running. */
+  public static KafkaServer kafka() {
+    return KAFKA.get();
+  }
+
+  /** The Elasticsearch node, started if it is not running. */
+  public static ElasticsearchServer elasticsearch() {
+    return ELASTICSEARCH.get();
+  }
+
+  /** The S3 store, started if it is not running. */
+  public static S3Server s3() {
+    return S3.get();
+  }
+
+  /** How long the named server ("kafka", "elasticsearch", "s3") took to start last time. */
+  public static Duration lastStartup(String server) {
+    for (Slot<?> slot : List.of(KAFKA, ELASTICSEARCH, S3)) {
+      if (slot.name.equals(server) && slot.server instanceof Managed managed) {
+        return managed.lastStartup();
+      }
+    }
+    return Duration.ZERO;
+  }
+
+  /** Stops every server this JVM started and deletes their files. Safe to call more than once. */
+  public static void shutdown() {
+    for (Managed server : CREATED) {
+      try {
+        server.close();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "could not stop " + server + ": " + e);
+      }
+    }
+    CREATED.clear();
+    for (Slot<?> slot : List.of(KAFKA, ELASTICSEARCH, S3)) {
+      slot.reset();
+    }
+    RunFolder folder;
+    synchronized (LocalStack.class) {
+      folder = run;
+      run = null;
+    }
+    if (folder != null) {
+      folder.delete();
+    }
+  }
+
+  /** This JVM's run folder, created (after reaping stale ones) on first use; null in containers mode. */
+  private static synchronized RunFolder runFolder() {
+    if (!hookInstalled) {
+      Runtime.getRuntime().addShutdownHook(new Thread(LocalStack::shutdown, "local-stack-shutdown"));
+      hookInstalled = true;
+    }
+    if (Infra.fromSystemProperty() == Infra.CONTAINERS) {
+      return null;
+    }
+    if (run == null) {
+      run = RunFolder.create(RunFolder.base());
+    }
+    return run;
+  }
+
+  /** One lazily created server; its own lock, so different servers can start in parallel. */
+  private static final class Slot<T> {
+    private final String name;
+    private final Function<RunFolder, T> factory;
+    private volatile T server;
+
+    Slot(String name, Function<RunFolder, T> factory) {
+      this.name = name;
+      this.factory = factory;
+    }
+
+    synchronized T get() {
+      if (server == null) {
+        T created = factory.apply(runFolder());
+        CREATED.add((Managed) created);
+        server = created;
+      }
+      Managed managed = (Managed) server;
+      if (!managed.isRunning()) {
+        managed.start();
+      }
+      return server;
+    }
+
+    void reset() {
+      server = null;
+    }
+  }
+
+  private LocalStack() {}
+}

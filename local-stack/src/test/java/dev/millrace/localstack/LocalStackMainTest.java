@@ -1,0 +1,31 @@
+package dev.millrace.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class LocalStackMainTest {
+
+  @Test
+  void startsEverythingWhenNothingIsNamed() {
+    assertThat(LocalStackMain.parse()).containsExactly("kafka", "elasticsearch", "s3");
+  }
+
+  @Test
+  void startsOnlyTheNamedServers() {
+    assertThat(LocalStackMain.parse("S3", "kafka")).containsExactly("s3", "kafka");
+  }
+
+  @Test
+  void rejectsUnknownServerNamesListingTheKnownOnes() {
+    assertThatThrownBy(() -> LocalStackMain.parse("minio"))
+        .hasMessage("unknown server minio; expected any of [kafka, elasticsearch, s3]");
+  }
+
+  @Test
+  void infraDefaultsToChildProcesses() {
+    assertThat(System.getProperty("millrace.infra")).isNull();
+    assertThat(LocalStack.Infra.fromSystemProperty()).isEqualTo(LocalStack.Infra.PROCESSES);
+  }
+}
