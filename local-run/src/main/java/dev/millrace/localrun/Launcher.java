@@ -6,6 +6,7 @@ import dev.millrace.localrun.service.ServiceProcess;
 import dev.millrace.localrun.service.ServiceSpec;
 import dev.millrace.localrun.stack.Infra;
 import dev.millrace.localrun.stack.LocalStackInfra;
+import dev.millrace.localrun.watch.PipelineCounts;
 import dev.millrace.localrun.watch.PipelineWatcher;
 import dev.millrace.proto.WireNames;
 import java.io.IOException;
@@ -160,6 +161,28 @@ public final class Launcher implements AutoCloseable {
             + String.join("\n", ServiceProcess.tail(s.log(), 20)));
       }
     }
+  }
+
+  /**
+   * Waits until the pipeline has caught up with what the collector answered: the raw topic holds
+   * {@code accepted} records, each is enriched or dead-lettered, Elasticsearch holds at least
+   * {@code expectedDocuments} (one per distinct accepted id plus one per refused event), and the batch
+   * loader has written every enriched record. Returns false on timeout; throws if a service died.
+   */
+  public boolean awaitSettled(long accepted, long expectedDocuments, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      checkAlive();
+      PipelineCounts c = watcher.counts();
+      boolean kafkaDone = c.raw() >= accepted && c.enriched() + c.enricherDeadLetters() >= c.raw();
+      boolean searchable = c.indexedEvents() + c.indexedDeadLetters() >= expectedDocuments;
+      boolean onS3 = c.s3Rows() < 0 ? c.s3Objects() > 0 : c.s3Rows() >= c.enriched();
+      if (kafkaDone && searchable && onS3) {
+        return true;
+      }
+      Thread.sleep(500);
+    }
+    return false;
   }
 
   /** Stops the services (last started first), then the local stack; deletes state and the pid file. */

@@ -2,7 +2,6 @@ package dev.millrace.localrun;
 
 import dev.millrace.localrun.service.Ports;
 import dev.millrace.localrun.stack.Infra;
-import dev.millrace.localrun.watch.PipelineCounts;
 import dev.millrace.localrun.watch.ProgressDisplay;
 import dev.millrace.producer.run.LoadRun;
 import dev.millrace.producer.send.EventSender;
@@ -105,14 +104,18 @@ public final class LocalRunMain implements Callable<Integer> {
     out.println();
     progress.start();
 
+    boolean settled = true;
     if (events > 0) {
       runDemo(launcher, tally, demo);
-      awaitSettled(launcher, tally, Duration.ofMinutes(3));
+      settled = launcher.awaitSettled(tally.accepted(), tally.distinctAccepted() + tally.rejected(), Duration.ofMinutes(3));
     }
     progress.interrupt();
     progress.join();
     display.show(ProgressDisplay.lines(launcher.watcher().counts(), producerLine(demo.get(), tally)));
     display.release();
+    if (!settled) {
+      out.println("\nThe pipeline had not caught up with the demo after 3 minutes; the logs may say why: " + launcher.logs());
+    }
     printSummary(launcher);
     if (exitWhenDone) {
       return 0; // the shutdown hook stops everything
@@ -150,22 +153,6 @@ public final class LocalRunMain implements Callable<Integer> {
       run.run();
     } finally {
       senders.forEach(EventSender::close);
-    }
-  }
-
-  /** Waits until every event the collector answered is searchable and every enriched event is on S3. */
-  private static void awaitSettled(Launcher launcher, DemoTally tally, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      launcher.checkAlive();
-      PipelineCounts c = launcher.watcher().counts();
-      boolean kafkaDone = c.raw() >= tally.accepted() && c.enriched() + c.enricherDeadLetters() >= c.raw();
-      boolean searchable = c.indexedEvents() + c.indexedDeadLetters() >= tally.distinctAccepted() + tally.rejected();
-      boolean onS3 = c.s3Rows() < 0 ? c.s3Objects() > 0 : c.s3Rows() >= c.enriched();
-      if (kafkaDone && searchable && onS3) {
-        return;
-      }
-      Thread.sleep(1000);
     }
   }
 
