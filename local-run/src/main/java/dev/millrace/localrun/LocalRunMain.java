@@ -50,7 +50,12 @@ public final class LocalRunMain implements Callable<Integer> {
 
   private final PrintStream out = System.out;
 
+  /** Held so the level sticks: java.util.logging keeps loggers only weakly. */
+  private static final java.util.logging.Logger LOCAL_STACK_LOG = java.util.logging.Logger.getLogger("dev.millrace.localstack");
+
   public static void main(String[] args) {
+    // The servers' start-up chatter would scroll the progress display away; failures still show.
+    LOCAL_STACK_LOG.setLevel(java.util.logging.Level.WARNING);
     CommandLine cli = new CommandLine(new LocalRunMain());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setParameterExceptionHandler((e, a) -> {
