@@ -10,9 +10,9 @@ import java.util.List;
  */
 final class Catalog {
 
-  record Page(String path, String title) {}
+  record Page(String path, String title, String type) {}
 
-  record Product(String sku, String name, BigDecimal price) {}
+  record Product(String id, String sku, String name, BigDecimal price) {}
 
   record Site(String source, String host, String currency, List<String> locales, List<Page> pages,
               List<Product> products) {}
@@ -24,42 +24,42 @@ final class Catalog {
 
   static final List<Site> SITES = List.of(
       new Site("northpeak-shop", "shop.northpeak.example", "EUR", List.of("de-DE", "en-GB", "fr-FR"),
-          List.of(new Page("/", "Northpeak Outdoor – Trail gear for every season"),
-              new Page("/c/trail-running", "Trail Running Shoes | Northpeak"),
-              new Page("/c/jackets", "Waterproof Jackets | Northpeak"),
-              new Page("/p/trail-runner-3", "Trail Runner 3 – Men's Trail Shoe | Northpeak"),
-              new Page("/p/stormshell-jacket", "Stormshell 2.5L Jacket | Northpeak"),
-              new Page("/cart", "Your basket | Northpeak"),
-              new Page("/checkout", "Checkout | Northpeak")),
-          List.of(new Product("NP-TR3-42", "Trail Runner 3, EU 42", new BigDecimal("129.95")),
-              new Product("NP-TR3-44", "Trail Runner 3, EU 44", new BigDecimal("129.95")),
-              new Product("NP-SSJ-M-BLU", "Stormshell Jacket, M, blue", new BigDecimal("219.00")),
-              new Product("NP-MWS-3PK", "Merino hiking socks, 3-pack", new BigDecimal("34.50")),
-              new Product("NP-HDL-400", "Headlamp 400 lm", new BigDecimal("49.99")))),
+          List.of(new Page("/", "Northpeak Outdoor – Trail gear for every season", "home"),
+              new Page("/c/trail-running", "Trail Running Shoes | Northpeak", "category"),
+              new Page("/c/jackets", "Waterproof Jackets | Northpeak", "category"),
+              new Page("/p/trail-runner-3", "Trail Runner 3 – Men's Trail Shoe | Northpeak", "product"),
+              new Page("/p/stormshell-jacket", "Stormshell 2.5L Jacket | Northpeak", "product"),
+              new Page("/cart", "Your basket | Northpeak", "cart"),
+              new Page("/checkout", "Checkout | Northpeak", "checkout")),
+          List.of(new Product("prod_1001", "NP-TR3-42", "Trail Runner 3, EU 42", new BigDecimal("129.95")),
+              new Product("prod_1002", "NP-TR3-44", "Trail Runner 3, EU 44", new BigDecimal("129.95")),
+              new Product("prod_1003", "NP-SSJ-M-BLU", "Stormshell Jacket, M, blue", new BigDecimal("219.00")),
+              new Product("prod_1004", "NP-MWS-3PK", "Merino hiking socks, 3-pack", new BigDecimal("34.50")),
+              new Product("prod_1005", "NP-HDL-400", "Headlamp 400 lm", new BigDecimal("49.99")))),
       new Site("brightdesk-app", "app.brightdesk.example", "USD", List.of("en-US", "en-CA", "es-US"),
-          List.of(new Page("/", "Brightdesk – Help desk software for small teams"),
-              new Page("/pricing", "Pricing – Brightdesk"),
-              new Page("/features/automations", "Automations – Brightdesk"),
-              new Page("/signup", "Start your free trial – Brightdesk"),
-              new Page("/blog/first-response-time", "How we cut first response time by 40% – Brightdesk Blog")),
-          List.of(new Product("BD-STARTER-M", "Starter plan, monthly", new BigDecimal("19.00")),
-              new Product("BD-TEAM-M", "Team plan, monthly", new BigDecimal("49.00")),
-              new Product("BD-TEAM-Y", "Team plan, yearly", new BigDecimal("490.00")))),
+          List.of(new Page("/", "Brightdesk – Help desk software for small teams", "home"),
+              new Page("/pricing", "Pricing – Brightdesk", "category"),
+              new Page("/features/automations", "Automations – Brightdesk", "category"),
+              new Page("/signup", "Start your free trial – Brightdesk", "checkout"),
+              new Page("/blog/first-response-time", "How we cut first response time by 40% – Brightdesk Blog", "article")),
+          List.of(new Product("prod_1006", "BD-STARTER-M", "Starter plan, monthly", new BigDecimal("19.00")),
+              new Product("prod_1007", "BD-TEAM-M", "Team plan, monthly", new BigDecimal("49.00")),
+              new Product("prod_1008", "BD-TEAM-Y", "Team plan, yearly", new BigDecimal("490.00")))),
       new Site("tidewater-news", "www.tidewater.example", "GBP", List.of("en-GB", "en-IE"),
-          List.of(new Page("/", "Tidewater – Coastal news and weather"),
-              new Page("/news/harbour-expansion-approved", "Harbour expansion approved after 3-year review | Tidewater"),
-              new Page("/weather/week-ahead", "Week-ahead forecast: gales easing by Thursday | Tidewater"),
-              new Page("/subscribe", "Subscribe to Tidewater")),
-          List.of(new Product("TW-DIGITAL-M", "Digital subscription, monthly", new BigDecimal("6.99")),
-              new Product("TW-DIGITAL-Y", "Digital subscription, yearly", new BigDecimal("69.00")))),
+          List.of(new Page("/", "Tidewater – Coastal news and weather", "home"),
+              new Page("/news/harbour-expansion-approved", "Harbour expansion approved after 3-year review | Tidewater", "article"),
+              new Page("/weather/week-ahead", "Week-ahead forecast: gales easing by Thursday | Tidewater", "article"),
+              new Page("/subscribe", "Subscribe to Tidewater", "checkout")),
+          List.of(new Product("prod_1009", "TW-DIGITAL-M", "Digital subscription, monthly", new BigDecimal("6.99")),
+              new Product("prod_1010", "TW-DIGITAL-Y", "Digital subscription, yearly", new BigDecimal("69.00")))),
       new Site("ferncraft-store", "ferncraft.example", "EUR", List.of("nl-NL", "en-GB", "de-DE"),
-          List.of(new Page("/", "Ferncraft – Houseplants delivered"),
-              new Page("/plants/monstera-deliciosa", "Monstera deliciosa, 70 cm | Ferncraft"),
-              new Page("/plants/pilea-peperomioides", "Pilea peperomioides | Ferncraft"),
-              new Page("/care/watering-guide", "The watering guide | Ferncraft")),
-          List.of(new Product("FC-MON-70", "Monstera deliciosa 70 cm", new BigDecimal("39.95")),
-              new Product("FC-PIL-12", "Pilea peperomioides, 12 cm pot", new BigDecimal("14.50")),
-              new Product("FC-POT-TERRA-L", "Terracotta pot, large", new BigDecimal("22.00")))));
+          List.of(new Page("/", "Ferncraft – Houseplants delivered", "home"),
+              new Page("/plants/monstera-deliciosa", "Monstera deliciosa, 70 cm | Ferncraft", "product"),
+              new Page("/plants/pilea-peperomioides", "Pilea peperomioides | Ferncraft", "product"),
+              new Page("/care/watering-guide", "The watering guide | Ferncraft", "article")),
+          List.of(new Product("prod_1011", "FC-MON-70", "Monstera deliciosa 70 cm", new BigDecimal("39.95")),
+              new Product("prod_1012", "FC-PIL-12", "Pilea peperomioides, 12 cm pot", new BigDecimal("14.50")),
+              new Product("prod_1013", "FC-POT-TERRA-L", "Terracotta pot, large", new BigDecimal("22.00")))));
 
   static final List<UserAgent> USER_AGENTS = List.of(
       new UserAgent("desktop", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"),

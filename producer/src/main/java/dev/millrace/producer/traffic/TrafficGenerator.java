@@ -107,14 +107,15 @@ public final class TrafficGenerator {
     if (!visitor.userId().isEmpty()) {
       context.setUserId(visitor.userId());
     }
+    Payloads.Payload payload = Payloads.payload(type, random, site, page, sequence);
     return Event.newBuilder()
         .setEventId(uuid().toString())
         .setEventType(type)
-        .setSchemaVersion(Payloads.SCHEMA_VERSION)
+        .setSchemaVersion(payload.schemaVersion())
         .setOccurredAt(timestamp(occurredAt))
         .setSource(site.source())
         .setContext(context)
-        .setPayloadJson(Payloads.payload(type, random, site, page, sequence))
+        .setPayloadJson(payload.json())
         .build();
   }
 

@@ -148,9 +148,13 @@ class TrafficGeneratorTest {
     events.forEach(e -> samplePayloads.putIfAbsent(e.getEventType(), JSON.readTree(e.getPayloadJson())));
     assertThat(samplePayloads.get("purchase").get("order_id").asString()).isNotEmpty();
     assertThat(samplePayloads.get("purchase").get("items").get(0).get("sku").asString()).isNotEmpty();
-    assertThat(samplePayloads.get("add_to_cart").get("price").isNumber()).isTrue();
+    assertThat(samplePayloads.get("add_to_cart").get("unit_price").isNumber()).isTrue();
+    assertThat(samplePayloads.get("add_to_cart").get("currency").asString()).matches("[A-Z]{3}");
     assertThat(samplePayloads.get("signup").get("email").asString()).contains("@");
-    assertThat(samplePayloads.get("page_view").get("title").asString()).isNotEmpty();
+    assertThat(samplePayloads.get("page_view").get("path").asString()).startsWith("/");
+    assertThat(samplePayloads.get("link_click").get("target_url").asString()).startsWith("https://");
+    assertThat(events.stream().filter(e -> e.getEventType().equals("page_view")).map(Event::getSchemaVersion)
+        .collect(Collectors.toSet())).as("page views from clients on both schema versions").contains("1-0-0", "1-0-1");
   }
 
   @Test
