@@ -76,8 +76,8 @@ public final class ServicePlans {
 
   static Map<String, String> enricher(Infra infra, Ports ports, Settings settings) {
     Map<String, String> env = common(ports.enricherHttp());
-    env.put("MILLRACE_ENRICHER_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
-    env.put("MILLRACE_ENRICHER_KAFKA_STATE_DIR", settings.stateDir().toString());
+    env.put("MILLRACE_ENRICHER_BOOTSTRAP_SERVERS", infra.bootstrapServers());
+    env.put("MILLRACE_ENRICHER_STREAMS_STATE_DIR", settings.stateDir().toString());
     env.put("MILLRACE_ENRICHER_ENRICHMENT_TARGET", "127.0.0.1:" + ports.enrichmentGrpc());
     return env;
   }
