@@ -30,14 +30,20 @@ public final class LocalStack {
     /** Testcontainers images; needs a Docker engine. */
     CONTAINERS;
 
-    /** From {@code -Dmillrace.infra} ({@code processes} or {@code containers}). */
+    /** From {@code -Dmillrace.infra}; processes when it is not set. */
     public static Infra fromSystemProperty() {
-      String value = System.getProperty("millrace.infra", "processes").trim().toUpperCase(Locale.ROOT);
+      return parse(System.getProperty("millrace.infra"));
+    }
+
+    /** {@code processes} or {@code containers}, any case; null means processes. */
+    static Infra parse(String value) {
+      if (value == null || value.isBlank()) {
+        return PROCESSES;
+      }
       try {
-        return valueOf(value);
+        return valueOf(value.trim().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("millrace.infra must be processes or containers, not "
-            + System.getProperty("millrace.infra"), e);
+        throw new IllegalArgumentException("millrace.infra must be processes or containers, not " + value, e);
       }
     }
   }

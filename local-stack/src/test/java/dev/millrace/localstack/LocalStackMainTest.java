@@ -24,8 +24,10 @@ class LocalStackMainTest {
   }
 
   @Test
-  void infraDefaultsToChildProcesses() {
-    assertThat(System.getProperty("millrace.infra")).isNull();
-    assertThat(LocalStack.Infra.fromSystemProperty()).isEqualTo(LocalStack.Infra.PROCESSES);
+  void infraDefaultsToChildProcessesAndContainersMustBeAskedFor() {
+    assertThat(LocalStack.Infra.parse(null)).isEqualTo(LocalStack.Infra.PROCESSES);
+    assertThat(LocalStack.Infra.parse(" Containers ")).isEqualTo(LocalStack.Infra.CONTAINERS);
+    assertThatThrownBy(() -> LocalStack.Infra.parse("docker"))
+        .hasMessage("millrace.infra must be processes or containers, not docker");
   }
 }

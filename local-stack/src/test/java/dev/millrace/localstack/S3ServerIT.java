@@ -25,8 +25,14 @@ class S3ServerIT {
 
   private static final int MIB = 1024 * 1024;
 
+  private final S3Server s3;
+
+  S3ServerIT(S3Server s3) {
+    this.s3 = s3;
+  }
+
   @Test
-  void multipartUploadIsListedAndReadBackByteForByte(S3Server s3) throws Exception {
+  void multipartUploadIsListedAndReadBackByteForByte() throws Exception {
     byte[] data = new byte[12 * MIB + 123];
     new Random(42).nextBytes(data);
     try (MinioClient minio = client(s3)) {
@@ -52,7 +58,7 @@ class S3ServerIT {
   }
 
   @Test
-  void bucketCreatedByTheServerApiIsVisibleToClientsAndSurvivesARestart(S3Server s3) throws Exception {
+  void bucketCreatedByTheServerApiIsVisibleToClientsAndSurvivesARestart() throws Exception {
     s3.createBucket("created-by-local-stack");
     s3.createBucket("created-by-local-stack"); // idempotent
     String endpoint = s3.endpoint();
