@@ -126,7 +126,8 @@ public final class Launcher implements AutoCloseable {
   }
 
   private static ServicePlans.Settings settings(Options options, String writeKey) {
-    return new ServicePlans.Settings(writeKey, token(), options.home().resolve("state").resolve("enricher"),
+    // The PII key is an HMAC secret: 32 random bytes, as hex (64 characters).
+    return new ServicePlans.Settings(writeKey, token() + token(), options.home().resolve("state"),
         options.batchRotation());
   }
 

@@ -27,7 +27,7 @@ public final class ServicePlans {
   /**
    * @param writeKey the demo producer's write key; the collector only gets its SHA-256
    * @param piiKey the enrichment API's pseudonymisation key for this run
-   * @param stateDir where the enricher keeps its Kafka Streams state
+   * @param stateDir where the enricher keeps its Kafka Streams state and the batch loader its open files
    * @param batchRotation how soon the batch loader closes a Parquet file, so data shows up quickly
    */
   public record Settings(String writeKey, String piiKey, Path stateDir, String batchRotation) {}
@@ -77,7 +77,7 @@ public final class ServicePlans {
   static Map<String, String> enricher(Infra infra, Ports ports, Settings settings) {
     Map<String, String> env = common(ports.enricherHttp());
     env.put("MILLRACE_ENRICHER_BOOTSTRAP_SERVERS", infra.bootstrapServers());
-    env.put("MILLRACE_ENRICHER_STREAMS_STATE_DIR", settings.stateDir().toString());
+    env.put("MILLRACE_ENRICHER_STREAMS_STATE_DIR", settings.stateDir().resolve("enricher").toString());
     env.put("MILLRACE_ENRICHER_ENRICHMENT_TARGET", "127.0.0.1:" + ports.enrichmentGrpc());
     return env;
   }
@@ -100,6 +100,7 @@ public final class ServicePlans {
     env.put("MILLRACE_BATCH_S3_REGION", infra.s3Region());
     env.put("MILLRACE_BATCH_S3_BUCKET", BUCKET);
     env.put("MILLRACE_BATCH_ROTATION_INTERVAL", settings.batchRotation());
+    env.put("MILLRACE_BATCH_SPILL_DIR", settings.stateDir().resolve("batch-loader").toString());
     return env;
   }
 
