@@ -14,6 +14,10 @@ import java.util.Map;
 /**
  * How the five services are configured for a local run: only environment variables, the same keys
  * a deployment sets (each module's README has the table). Pure: the same inputs give the same plan.
+ *
+ * <p>Names follow Spring's canonical environment form: dots become underscores and dashes are
+ * dropped ({@code write-keys.demo} is {@code WRITEKEYS_DEMO}); the dash-as-underscore form does not
+ * bind map keys. Below a {@code kafka} map the rest of the name is the client key with its dots.
  */
 public final class ServicePlans {
 
@@ -68,16 +72,16 @@ public final class ServicePlans {
   static Map<String, String> collector(Infra infra, Ports ports, Settings settings) {
     Map<String, String> env = common(ports.collectorHttp());
     env.put("MILLRACE_COLLECTOR_GRPC_PORT", Integer.toString(ports.collectorGrpc()));
-    env.put("MILLRACE_COLLECTOR_INSTANCE_ID", "local-collector-1");
-    env.put("MILLRACE_COLLECTOR_WRITE_KEYS_" + WRITE_KEY_ID.toUpperCase(java.util.Locale.ROOT), sha256(settings.writeKey()));
+    env.put("MILLRACE_COLLECTOR_INSTANCEID", "local-collector-1");
+    env.put("MILLRACE_COLLECTOR_WRITEKEYS_" + WRITE_KEY_ID.toUpperCase(java.util.Locale.ROOT), sha256(settings.writeKey()));
     env.put("MILLRACE_COLLECTOR_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
     return env;
   }
 
   static Map<String, String> enricher(Infra infra, Ports ports, Settings settings) {
     Map<String, String> env = common(ports.enricherHttp());
-    env.put("MILLRACE_ENRICHER_BOOTSTRAP_SERVERS", infra.bootstrapServers());
-    env.put("MILLRACE_ENRICHER_STREAMS_STATE_DIR", settings.stateDir().resolve("enricher").toString());
+    env.put("MILLRACE_ENRICHER_BOOTSTRAPSERVERS", infra.bootstrapServers());
+    env.put("MILLRACE_ENRICHER_STREAMS_STATEDIR", settings.stateDir().resolve("enricher").toString());
     env.put("MILLRACE_ENRICHER_ENRICHMENT_TARGET", "127.0.0.1:" + ports.enrichmentGrpc());
     return env;
   }
@@ -95,12 +99,12 @@ public final class ServicePlans {
     Map<String, String> env = common(ports.batchHttp());
     env.put("MILLRACE_BATCH_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
     env.put("MILLRACE_BATCH_S3_ENDPOINT", infra.s3Endpoint());
-    env.put("MILLRACE_BATCH_S3_ACCESS_KEY", infra.s3AccessKey());
-    env.put("MILLRACE_BATCH_S3_SECRET_KEY", infra.s3SecretKey());
+    env.put("MILLRACE_BATCH_S3_ACCESSKEY", infra.s3AccessKey());
+    env.put("MILLRACE_BATCH_S3_SECRETKEY", infra.s3SecretKey());
     env.put("MILLRACE_BATCH_S3_REGION", infra.s3Region());
     env.put("MILLRACE_BATCH_S3_BUCKET", BUCKET);
     env.put("MILLRACE_BATCH_ROTATION_INTERVAL", settings.batchRotation());
-    env.put("MILLRACE_BATCH_SPILL_DIR", settings.stateDir().resolve("batch-loader").toString());
+    env.put("MILLRACE_BATCH_SPILLDIR", settings.stateDir().resolve("batch-loader").toString());
     return env;
   }
 

@@ -62,7 +62,7 @@ class ServicePlansTest {
   void theCollectorKnowsOnlyTheHashOfTheWriteKey() {
     Map<String, String> env = service("collector").env();
     assertThat(env.values()).doesNotContain("wk_demo_key");
-    assertThat(env).containsEntry("MILLRACE_COLLECTOR_WRITE_KEYS_DEMO", ServicePlans.sha256("wk_demo_key"));
+    assertThat(env).containsEntry("MILLRACE_COLLECTOR_WRITEKEYS_DEMO", ServicePlans.sha256("wk_demo_key"));
     assertThat(ServicePlans.sha256("abc"))
         .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   }
