@@ -156,6 +156,9 @@ public final class Launcher implements AutoCloseable {
 
   /** Throws a LaunchException naming the first service that died, with its log. */
   public void checkAlive() {
+    if (closed) {
+      return; // stopping: services going away is expected
+    }
     for (ServiceProcess s : services()) {
       if (!s.isAlive()) {
         throw new LaunchException(s.spec().name() + " stopped unexpectedly.\nIts log: " + s.log() + "\nLast lines:\n"

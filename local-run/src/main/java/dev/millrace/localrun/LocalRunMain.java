@@ -110,14 +110,19 @@ public final class LocalRunMain implements Callable<Integer> {
     progress.start();
 
     boolean settled = true;
+    Duration sending = Duration.ZERO;
     if (events > 0) {
-      runDemo(launcher, tally, demo);
+      sending = runDemo(launcher, tally, demo);
       settled = launcher.awaitSettled(tally.accepted(), tally.distinctAccepted() + tally.rejected(), Duration.ofMinutes(3));
     }
     progress.interrupt();
     progress.join();
     display.show(ProgressDisplay.lines(launcher.watcher().counts(), producerLine(demo.get(), tally)));
     display.release();
+    if (demo.get() != null) {
+      out.println("\nThe demo producer (what the collector answered):");
+      demo.get().stats().print(out, sending);
+    }
     if (!settled) {
       out.println("\nThe pipeline had not caught up with the demo after 3 minutes; the logs may say why: " + launcher.logs());
     }
@@ -145,7 +150,7 @@ public final class LocalRunMain implements Callable<Integer> {
     return 0;
   }
 
-  private void runDemo(Launcher launcher, DemoTally tally, AtomicReference<LoadRun> demo) throws InterruptedException {
+  private Duration runDemo(Launcher launcher, DemoTally tally, AtomicReference<LoadRun> demo) throws InterruptedException {
     Duration timeout = Duration.ofSeconds(10);
     List<EventSender> senders = List.of(
         new RestSender(URI.create("http://127.0.0.1:" + launcher.ports().collectorHttp()), launcher.writeKey(),
@@ -155,7 +160,7 @@ public final class LocalRunMain implements Callable<Integer> {
       LoadRun run = new LoadRun(new TrafficGenerator(System.nanoTime(), EventMix.demo(), Clock.systemUTC()), senders,
           new LoadRun.Settings(rate, events, null, 50, 4), tally);
       demo.set(run);
-      run.run();
+      return run.run();
     } finally {
       senders.forEach(EventSender::close);
     }
