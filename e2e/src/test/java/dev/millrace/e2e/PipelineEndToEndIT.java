@@ -18,6 +18,7 @@ import dev.millrace.producer.traffic.TrafficGenerator;
 import dev.millrace.proto.v1.EventResult;
 import dev.millrace.proto.v1.EventStatus;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,25 +56,27 @@ class PipelineEndToEndIT {
   /** What the collector answered for one send of an event. */
   record Answer(GeneratedEvent event, EventResult result, Instant sentAt) {}
 
-  @TempDir Path home;
-  @TempDir Path parquet;
-
+  private Path home;
   private Launcher launcher;
 
   @BeforeAll
-  void startThePipeline() {
+  void startThePipeline() throws java.io.IOException {
+    // Under target/, not /tmp: the logs outlive the run for reading, and `mvn clean` removes them.
+    home = Path.of(System.getProperty("millrace.e2e.home", "target/e2e-run")).toAbsolutePath();
+    Files.createDirectories(home);
     Path repo = Path.of(System.getProperty("millrace.repo", "..")).toAbsolutePath().normalize();
     launcher = Launcher.start(new Launcher.Options(repo, home, Ports.Choice.FREE, Duration.ofMinutes(4), "5s"),
         System.out);
   }
 
   @AfterAll
-  void stopThePipeline() {
+  void stopThePipeline() throws java.io.IOException {
     if (launcher != null) launcher.close();
+    System.out.println("e2e: service logs in " + home.resolve("logs"));
   }
 
   @Test
-  void everyEventTheCollectorAnsweredIsAccountedForByIdInElasticsearchAndOnS3() throws Exception {
+  void everyEventTheCollectorAnsweredIsAccountedForByIdInElasticsearchAndOnS3(@TempDir Path parquet) throws Exception {
     ElasticsearchReader es = new ElasticsearchReader(launcher.infra().elasticsearchUrl());
     SearchableWatch searchable = new SearchableWatch(launcher.infra().elasticsearchUrl());
 
