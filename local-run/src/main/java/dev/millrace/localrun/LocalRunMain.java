@@ -181,8 +181,9 @@ public final class LocalRunMain implements Callable<Integer> {
     out.printf("  curl -s '%s/millrace-events*/_search?size=3&pretty'%n", infra.elasticsearchUrl());
     out.println("  # dead letters with their reason (collector and enricher)");
     out.printf("  curl -s '%s/millrace-dead-letters*/_search?size=3&pretty'%n", infra.elasticsearchUrl());
-    out.println("  # the Parquet files on S3 (curl 7.75+ signs the request)");
-    out.printf("  curl -s --aws-sigv4 'aws:amz:%s:s3' --user '%s:%s' '%s/%s?list-type=2'%n", infra.s3Region(),
+    out.println("  # the Parquet files on S3 (curl 7.75+ signs the request; the payload header is required by s3proxy)");
+    out.printf("  curl -s --aws-sigv4 'aws:amz:%s:s3' --user '%s:%s' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD'"
+            + " '%s/%s?list-type=2' | grep -o '<Key>[^<]*\\.parquet</Key>'%n", infra.s3Region(),
         infra.s3AccessKey(), infra.s3SecretKey(), infra.s3Endpoint(), dev.millrace.localrun.service.ServicePlans.BUCKET);
     out.printf("  # or: AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws --endpoint-url %s s3 ls --recursive s3://%s/%n",
         infra.s3AccessKey(), infra.s3SecretKey(), infra.s3Endpoint(), dev.millrace.localrun.service.ServicePlans.BUCKET);
