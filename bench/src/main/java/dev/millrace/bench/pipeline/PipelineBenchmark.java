@@ -62,12 +62,14 @@ public final class PipelineBenchmark implements Benchmark {
           new PrintStream(OutputStream.nullOutputStream()));
     } catch (LaunchException e) {
       System.err.println("pipeline benchmark skipped: " + e.getMessage());
+      deleteTree(home);
       return List.of();
     }
     try {
       return List.of(measure(context, launcher));
     } finally {
       launcher.close();
+      deleteTree(home); // the service logs of a benchmark run are not kept
     }
   }
 
@@ -114,6 +116,12 @@ public final class PipelineBenchmark implements Benchmark {
           .withNote(note);
     } finally {
       senders.forEach(EventSender::close);
+    }
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (var paths = Files.walk(root)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 
