@@ -1,0 +1,118 @@
+package dev.millrace.collector.config;
+
+import dev.millrace.collector.auth.WriteKeys;
+import dev.millrace.collector.ingest.ClientIps;
+import dev.millrace.collector.ingest.GrpcAuth;
+import dev.millrace.collector.ingest.GrpcDefinition;
+import dev.millrace.collector.ingest.GrpcIngest;
+import dev.millrace.collector.ingest.GrpcServer;
+import dev.millrace.collector.ingest.IngestMetrics;
+import dev.millrace.collector.ingest.Ingestion;
+import dev.millrace.collector.ingest.OpenApiDocument;
+import dev.millrace.collector.ingest.RestIngest;
+import dev.millrace.collector.sink.EventSink;
+import dev.millrace.collector.sink.KafkaClients;
+import dev.millrace.collector.sink.KafkaHealthIndicator;
+import dev.millrace.collector.sink.KafkaProbe;
+import dev.millrace.collector.sink.KafkaSink;
+import dev.millrace.collector.validate.EventValidator;
+import dev.millrace.collector.validate.JsonEventDecoder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wires the collector: every bean is built here from the one validated config record. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(CollectorProperties.class)
+public class CollectorConfiguration {
+
+  @Bean
+  Clock collectorClock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  WriteKeys writeKeys(CollectorProperties props) {
+    return new WriteKeys(props.writeKeys());
+  }
+
+  @Bean
+  ClientIps clientIps(CollectorProperties props) {
+    return new ClientIps(props.trustedProxies());
+  }
+
+  @Bean
+  EventValidator eventValidator(CollectorProperties props, Clock clock) {
+    return new EventValidator(props.limits(), clock);
+  }
+
+  @Bean
+  JsonEventDecoder jsonEventDecoder(EventValidator validator) {
+    return new JsonEventDecoder(validator);
+  }
+
+  @Bean(destroyMethod = "close")
+  KafkaProbe kafkaProbe(CollectorProperties props) {
+    KafkaProbe probe = new KafkaProbe(KafkaClients.admin(props), props.kafkaProbeInterval());
+    probe.start();
+    return probe;
+  }
+
+  @Bean("kafka")
+  KafkaHealthIndicator kafkaHealthIndicator(KafkaProbe probe) {
+    return new KafkaHealthIndicator(probe);
+  }
+
+  /** Closed after the servers stopped: flushing waits for the acks of what is still in flight. */
+  @Bean(destroyMethod = "close")
+  KafkaSink kafkaSink(CollectorProperties props, KafkaProbe probe) {
+    return new KafkaSink(KafkaClients.producer(props), props.maxInFlightBytes().toBytes(), probe::reachable);
+  }
+
+  @Bean
+  IngestMetrics ingestMetrics(MeterRegistry registry, EventSink sink) {
+    return new IngestMetrics(registry, sink);
+  }
+
+  @Bean
+  Ingestion ingestion(CollectorProperties props, EventSink sink, IngestMetrics metrics) {
+    return new Ingestion(props, sink, metrics);
+  }
+
+  @Bean
+  RestIngest restIngest(CollectorProperties props, WriteKeys writeKeys, JsonEventDecoder decoder,
+                        Ingestion ingestion, ClientIps clientIps, IngestMetrics metrics, Clock clock) {
+    return new RestIngest(writeKeys, decoder, ingestion, clientIps, metrics, clock,
+        props.limits().maxBodyBytes().toBytes(), props.retryAfter());
+  }
+
+  @Bean
+  OpenApiDocument openApiDocument() {
+    return new OpenApiDocument();
+  }
+
+  @Bean
+  HealthStatusManager grpcHealth() {
+    return new HealthStatusManager();
+  }
+
+  @Bean
+  GrpcServer grpcServer(CollectorProperties props, EventValidator validator, Ingestion ingestion,
+                        IngestMetrics metrics, Clock clock, WriteKeys writeKeys, ClientIps clientIps,
+                        HealthStatusManager health, KafkaProbe probe) {
+    NettyServerBuilder builder = NettyServerBuilder.forPort(props.grpc().port())
+        .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, props.grpc().maxInboundMessageBytes().toBytes()))
+        .addService(GrpcDefinition.of(
+            new GrpcIngest(validator, ingestion, metrics, clock), new GrpcAuth(writeKeys, clientIps)))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance());
+    GrpcServer server = new GrpcServer(builder, health, props.grpc().shutdownGrace());
+    probe.onChange(state -> server.serving(state != KafkaProbe.State.DOWN));
+    return server;
+  }
+}

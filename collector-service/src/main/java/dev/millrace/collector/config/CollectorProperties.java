@@ -1,0 +1,167 @@
+package dev.millrace.collector.config;
+
+import dev.millrace.proto.WireNames;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Every setting of the collector, bound from {@code millrace.collector.*} (each key also works as an
+ * environment variable, e.g. {@code MILLRACE_COLLECTOR_LIMITS_MAX_BATCH_EVENTS}). Single-key rules are
+ * Bean Validation annotations; rules that span keys are in {@link #validate()}, which runs while the
+ * record is bound, before any connection is tried.
+ *
+ * @param instanceId id of this collector instance, stamped on every event; defaults to the host name
+ * @param writeKeys write key id to the lower-case hex SHA-256 of the key; the key itself is never stored
+ * @param trustedProxies IPs or CIDR blocks of proxies whose {@code X-Forwarded-For} is believed
+ * @param partitionKey what keys a raw-topic record
+ * @param maxInFlightBytes cap on event bytes sent to Kafka but not yet acknowledged; past it, 503
+ * @param retryAfter the {@code Retry-After} a 503 carries
+ * @param kafkaProbeInterval how often the broker's reachability is probed (readiness and fast 503)
+ * @param kafka passed unchanged to the Kafka producer and admin client (e.g. {@code bootstrap.servers})
+ */
+@ConfigurationProperties("millrace.collector")
+@Validated
+public record CollectorProperties(
+    String instanceId,
+    @NotNull Map<String, String> writeKeys,
+    @NotNull List<String> trustedProxies,
+    @NotNull @DefaultValue("EVENT_ID") PartitionKey partitionKey,
+    @NotNull @DefaultValue("64MB") DataSize maxInFlightBytes,
+    @NotNull @DefaultValue("1s") Duration retryAfter,
+    @NotNull @DefaultValue("2s") Duration kafkaProbeInterval,
+    @Valid @NotNull @DefaultValue Topics topics,
+    @Valid @NotNull @DefaultValue Limits limits,
+    @Valid @NotNull @DefaultValue Grpc grpc,
+    @NotNull Map<String, String> kafka) {
+
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+
+  public CollectorProperties {
+    instanceId = instanceId == null || instanceId.isBlank() ? hostName() : instanceId;
+    writeKeys = writeKeys == null ? Map.of() : Map.copyOf(writeKeys);
+    trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+    kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
+    validate(writeKeys, trustedProxies, kafka, maxInFlightBytes, limits, grpc);
+  }
+
+  /**
+   * The rules that span keys. Messages name the key as it is written in configuration, so a
+   * failed start-up says which line to fix.
+   */
+  private static void validate(Map<String, String> writeKeys, List<String> trustedProxies,
+                               Map<String, String> kafka, DataSize maxInFlightBytes, Limits limits,
+                               Grpc grpc) {
+    if (writeKeys.isEmpty()) {
+      throw new IllegalArgumentException(
+          "millrace.collector.write-keys must map at least one key id to the SHA-256 of its key");
+    }
+    writeKeys.forEach((id, hash) -> {
+      if (hash == null || !SHA256_HEX.matcher(hash).matches()) {
+        throw new IllegalArgumentException("millrace.collector.write-keys." + id
+            + " must be the SHA-256 of the key as 64 lower-case hex digits");
+      }
+    });
+    for (int i = 0; i < trustedProxies.size(); i++) {
+      try {
+        CidrBlock.parse(trustedProxies.get(i));
+      } catch (IllegalArgumentException e) {
+        // no cause chained: the root cause's message is the one a failed start-up shows
+        throw new IllegalArgumentException("millrace.collector.trusted-proxies[" + i + "] "
+            + e.getMessage());
+      }
+    }
+    String servers = kafka.get("bootstrap.servers");
+    if (servers == null || servers.isBlank()) {
+      throw new IllegalArgumentException("millrace.collector.kafka.bootstrap.servers is required");
+    }
+    String acks = kafka.getOrDefault("acks", "all");
+    if (!acks.equals("all") && !acks.equals("-1")) {
+      throw new IllegalArgumentException("millrace.collector.kafka.acks must be all (or -1): "
+          + "a 2xx promises the event is durably in Kafka");
+    }
+    if ("false".equalsIgnoreCase(kafka.get("enable.idempotence"))) {
+      throw new IllegalArgumentException("millrace.collector.kafka.enable.idempotence must stay true: "
+          + "producer retries must not duplicate events");
+    }
+    if (limits != null) {
+      if (limits.maxEventBytes().toBytes() > limits.maxBodyBytes().toBytes()) {
+        throw new IllegalArgumentException("millrace.collector.limits.max-event-bytes ("
+            + bytes(limits.maxEventBytes()) + ") must not exceed millrace.collector.limits.max-body-bytes ("
+            + bytes(limits.maxBodyBytes()) + ")");
+      }
+      if (maxInFlightBytes != null && maxInFlightBytes.toBytes() < 2 * limits.maxBodyBytes().toBytes()) {
+        throw new IllegalArgumentException("millrace.collector.max-in-flight-bytes (" + bytes(maxInFlightBytes)
+            + ") must be at least twice millrace.collector.limits.max-body-bytes ("
+            + bytes(limits.maxBodyBytes()) + ")");
+      }
+      if (grpc != null && grpc.maxInboundMessageBytes().toBytes() < limits.maxEventBytes().toBytes()) {
+        throw new IllegalArgumentException("millrace.collector.grpc.max-inbound-message-bytes ("
+            + bytes(grpc.maxInboundMessageBytes()) + ") must be at least millrace.collector.limits.max-event-bytes ("
+            + bytes(limits.maxEventBytes()) + ")");
+      }
+    }
+  }
+
+  private static String bytes(DataSize size) {
+    return size.toBytes() + " bytes";
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "collector";
+    }
+  }
+
+  /**
+   * @param raw accepted events ({@code RawEvent})
+   * @param deadLetter refused events ({@code DeadLetter}, stage COLLECTOR)
+   */
+  public record Topics(
+      @NotBlank @DefaultValue(WireNames.RAW_TOPIC) String raw,
+      @NotBlank @DefaultValue(WireNames.COLLECTOR_DEAD_LETTER_TOPIC) String deadLetter) {}
+
+  /**
+   * @param maxBodyBytes a request body, as sent and after gzip decompression; past it, 413
+   * @param maxBatchEvents events in one request (or one gRPC message); past it, 413
+   * @param maxStreamEvents events over one gRPC stream; past it, RESOURCE_EXHAUSTED
+   * @param maxEventBytes one event's JSON (REST) or Protobuf (gRPC) size; past it, EVENT_TOO_LARGE
+   * @param maxFieldChars length of any text field other than the payload; past it, INVALID_FIELD
+   * @param maxPayloadDepth nesting of objects and arrays in the payload; past it, INVALID_FIELD
+   * @param maxFutureSkew how far after the collector's clock occurred_at may be; past it, CLOCK_SKEW
+   * @param maxPastAge how far before the collector's clock occurred_at may be; past it, CLOCK_SKEW
+   */
+  public record Limits(
+      @NotNull @DefaultValue("8MB") DataSize maxBodyBytes,
+      @Min(1) @Max(100_000) @DefaultValue("1000") int maxBatchEvents,
+      @Min(1) @DefaultValue("1000000") int maxStreamEvents,
+      @NotNull @DefaultValue("256KB") DataSize maxEventBytes,
+      @Min(1) @DefaultValue("8192") int maxFieldChars,
+      @Min(1) @Max(500) @DefaultValue("64") int maxPayloadDepth,
+      @NotNull @DefaultValue("10m") Duration maxFutureSkew,
+      @NotNull @DefaultValue("30d") Duration maxPastAge) {}
+
+  /**
+   * @param port gRPC port (0 = any free port)
+   * @param maxInboundMessageBytes largest gRPC message accepted; larger ones get RESOURCE_EXHAUSTED
+   * @param shutdownGrace how long shutdown waits for running calls before cancelling them
+   */
+  public record Grpc(
+      @Min(0) @Max(65535) @DefaultValue("9090") int port,
+      @NotNull @DefaultValue("8MB") DataSize maxInboundMessageBytes,
+      @NotNull @DefaultValue("30s") Duration shutdownGrace) {}
+}

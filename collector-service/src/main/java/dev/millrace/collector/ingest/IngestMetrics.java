@@ -1,0 +1,69 @@
+package dev.millrace.collector.ingest;
+
+import dev.millrace.collector.sink.EventSink;
+import dev.millrace.proto.v1.ReasonCode;
+import dev.millrace.proto.v1.Transport;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The collector's meters (Prometheus names in the README):
+ * {@code millrace_collector_events_total{transport,outcome,reason}},
+ * {@code millrace_collector_request_seconds{transport,outcome}} (histogram) and
+ * {@code millrace_collector_in_flight_bytes}.
+ */
+public final class IngestMetrics {
+
+  private final MeterRegistry registry;
+  private final Map<Transport, Counter> accepted = new EnumMap<>(Transport.class);
+
+  public IngestMetrics(MeterRegistry registry, EventSink sink) {
+    this.registry = registry;
+    Gauge.builder("millrace.collector.in.flight", sink, EventSink::inFlightBytes)
+        .baseUnit("bytes")
+        .description("Event bytes sent to Kafka and not yet acknowledged")
+        .register(registry);
+    for (Transport t : new Transport[] {Transport.TRANSPORT_REST, Transport.TRANSPORT_GRPC}) {
+      accepted.put(t, events(t, "accepted", "none"));
+    }
+  }
+
+  private Counter events(Transport transport, String outcome, String reason) {
+    return Counter.builder("millrace.collector.events")
+        .description("Events answered, by outcome and rejection reason")
+        .tag("transport", name(transport))
+        .tag("outcome", outcome)
+        .tag("reason", reason)
+        .register(registry);
+  }
+
+  public void accepted(Transport transport, int count) {
+    accepted.get(transport).increment(count);
+  }
+
+  public void rejected(Transport transport, ReasonCode reason) {
+    events(transport, "rejected", reason.name()).increment();
+  }
+
+  /**
+   * @param outcome "ok", or the kind of whole-request refusal (e.g. "unavailable", "unauthorized")
+   */
+  public void request(Transport transport, String outcome, Duration elapsed) {
+    Timer.builder("millrace.collector.request")
+        .description("Time from receiving a request to answering it")
+        .tag("transport", name(transport))
+        .tag("outcome", outcome)
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(elapsed);
+  }
+
+  private static String name(Transport t) {
+    return t == Transport.TRANSPORT_GRPC ? "grpc" : t == Transport.TRANSPORT_REST ? "rest" : "unknown";
+  }
+}

@@ -1,0 +1,189 @@
+package dev.millrace.collector.ingest;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
+import dev.millrace.collector.config.CollectorProperties;
+import dev.millrace.collector.config.PartitionKey;
+import dev.millrace.collector.sink.EventSink;
+import dev.millrace.collector.validate.CheckedEvent;
+import dev.millrace.collector.validate.Rejection;
+import dev.millrace.proto.WireNames;
+import dev.millrace.proto.v1.BatchResult;
+import dev.millrace.proto.v1.CollectorMetadata;
+import dev.millrace.proto.v1.DeadLetter;
+import dev.millrace.proto.v1.Event;
+import dev.millrace.proto.v1.EventResult;
+import dev.millrace.proto.v1.EventStatus;
+import dev.millrace.proto.v1.RawEvent;
+import dev.millrace.proto.v1.Stage;
+import dev.millrace.proto.v1.Transport;
+import dev.millrace.proto.v1.Violation;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * What both edges share once events are checked: turn each into its Kafka record (a
+ * {@code RawEvent} on the raw topic, or a {@code DeadLetter} on the collector's dead-letter topic),
+ * send them all, and produce the per-event answer only once every record is acknowledged.
+ */
+public final class Ingestion {
+
+  private static final byte[] RAW_EVENT_TYPE =
+      RawEvent.getDescriptor().getFullName().getBytes(StandardCharsets.UTF_8);
+  private static final byte[] DEAD_LETTER_TYPE =
+      DeadLetter.getDescriptor().getFullName().getBytes(StandardCharsets.UTF_8);
+
+  private final String rawTopic;
+  private final String deadLetterTopic;
+  private final PartitionKey partitionKey;
+  private final String instanceId;
+  private final int maxOriginalBytes;
+  private final EventSink sink;
+  private final IngestMetrics metrics;
+
+  public Ingestion(CollectorProperties props, EventSink sink, IngestMetrics metrics) {
+    this.rawTopic = props.topics().raw();
+    this.deadLetterTopic = props.topics().deadLetter();
+    this.partitionKey = props.partitionKey();
+    this.instanceId = props.instanceId();
+    this.maxOriginalBytes = (int) props.limits().maxEventBytes().toBytes();
+    this.sink = sink;
+    this.metrics = metrics;
+  }
+
+  /** The records and answers of some events of a request, ready to send. */
+  public record Prepared(List<EventResult> results, List<ProducerRecord<String, byte[]>> records,
+                         int accepted, int rejected, List<Rejection> rejections) {}
+
+  public Prepared prepare(RequestInfo info, List<CheckedEvent> events) {
+    List<EventResult> results = new ArrayList<>(events.size());
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size());
+    List<Rejection> rejections = new ArrayList<>();
+    Timestamp receivedAt = Timestamp.newBuilder()
+        .setSeconds(info.receivedAt().getEpochSecond()).setNanos(info.receivedAt().getNano()).build();
+    int accepted = 0;
+    // Everything but the batch index is the same for the whole request.
+    CollectorMetadata.Builder request = CollectorMetadata.newBuilder()
+        .setReceivedAt(receivedAt)
+        .setCollectorInstance(instanceId)
+        .setRequestId(info.requestId())
+        .setClientIp(info.clientIp() == null ? "" : info.clientIp())
+        .setWriteKeyId(info.writeKeyId())
+        .setTransport(info.transport());
+    for (CheckedEvent e : events) {
+      CollectorMetadata metadata = request.setBatchIndex(e.index()).build();
+      EventResult.Builder result = EventResult.newBuilder()
+          .setIndex(e.index())
+          .setEventId(e.eventIdAsSent());
+      if (e.accepted()) {
+        accepted++;
+        results.add(result.setStatus(EventStatus.EVENT_STATUS_ACCEPTED).build());
+        records.add(raw(e.event(), metadata));
+      } else {
+        Rejection r = e.rejection();
+        rejections.add(r);
+        results.add(result.setStatus(EventStatus.EVENT_STATUS_REJECTED)
+            .setReason(r.reason()).setField(r.field()).setMessage(r.message()).build());
+        records.add(deadLetter(e, metadata, receivedAt));
+      }
+    }
+    return new Prepared(results, records, accepted, events.size() - accepted, rejections);
+  }
+
+  /**
+   * Sends a prepared part of a request. The future fails with
+   * {@link dev.millrace.collector.sink.SinkUnavailableException} when any record was not acknowledged.
+   */
+  public CompletableFuture<Prepared> send(Prepared prepared, Transport transport) {
+    return sink.sendAll(prepared.records()).thenApply(v -> {
+      metrics.accepted(transport, prepared.accepted());
+      prepared.rejections().forEach(r -> metrics.rejected(transport, r.reason()));
+      return prepared;
+    });
+  }
+
+  /** The answer for a whole request, from its parts in order. */
+  public static BatchResult result(String requestId, List<Prepared> parts) {
+    BatchResult.Builder result = BatchResult.newBuilder().setRequestId(requestId);
+    int accepted = 0;
+    int rejected = 0;
+    for (Prepared p : parts) {
+      accepted += p.accepted();
+      rejected += p.rejected();
+      result.addAllResults(p.results());
+    }
+    return result.setAccepted(accepted).setRejected(rejected).build();
+  }
+
+  private ProducerRecord<String, byte[]> raw(Event event, CollectorMetadata metadata) {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(WireNames.HEADER_EVENT_ID, utf8(event.getEventId()));
+    headers.add(WireNames.HEADER_EVENT_TYPE, utf8(event.getEventType()));
+    headers.add(WireNames.HEADER_SCHEMA_VERSION, utf8(event.getSchemaVersion()));
+    headers.add(WireNames.HEADER_CONTENT_TYPE, RAW_EVENT_TYPE);
+    byte[] value = RawEvent.newBuilder().setEvent(event).setMetadata(metadata).build().toByteArray();
+    return new ProducerRecord<>(rawTopic, null, key(event), value, headers);
+  }
+
+  private String key(Event event) {
+    String user = event.getContext().getUserId();
+    String anonymous = event.getContext().getAnonymousId();
+    String key = switch (partitionKey) {
+      case EVENT_ID -> event.getEventId();
+      case USER_ID -> !user.isEmpty() ? user : anonymous;
+      case ANONYMOUS_ID -> !anonymous.isEmpty() ? anonymous : user;
+      case SOURCE -> event.getSource();
+    };
+    return key.isEmpty() ? event.getEventId() : key;
+  }
+
+  private ProducerRecord<String, byte[]> deadLetter(CheckedEvent e, CollectorMetadata metadata,
+                                                    Timestamp failedAt) {
+    Rejection r = e.rejection();
+    byte[] original = e.original();
+    String message = r.message();
+    if (original.length > maxOriginalBytes) {
+      // An oversized event must not make its dead letter too large for Kafka (and fail the request).
+      original = Arrays.copyOf(original, maxOriginalBytes);
+      message += " (original truncated to " + maxOriginalBytes + " bytes)";
+    }
+    Event event = e.event();
+    DeadLetter letter = DeadLetter.newBuilder()
+        .setStage(Stage.STAGE_COLLECTOR)
+        .setReason(r.reason())
+        .setMessage(message)
+        .setOriginal(ByteString.copyFrom(original))
+        .setSourcePartition(-1)
+        .setSourceOffset(-1)
+        .setFailedAt(failedAt)
+        .setEventId(e.eventIdAsSent())
+        .setEventType(event.getEventType())
+        .setSchemaVersion(event.getSchemaVersion())
+        .setMetadata(metadata)
+        .addViolations(Violation.newBuilder()
+            .setPointer(r.field()).setMessage(r.message()).setKeyword(r.reason().name()))
+        .build();
+    RecordHeaders headers = new RecordHeaders();
+    addIfPresent(headers, WireNames.HEADER_EVENT_ID, e.eventIdAsSent());
+    addIfPresent(headers, WireNames.HEADER_EVENT_TYPE, event.getEventType());
+    addIfPresent(headers, WireNames.HEADER_SCHEMA_VERSION, event.getSchemaVersion());
+    headers.add(WireNames.HEADER_REASON, utf8(r.reason().name()));
+    headers.add(WireNames.HEADER_CONTENT_TYPE, DEAD_LETTER_TYPE);
+    return new ProducerRecord<>(deadLetterTopic, null, e.eventIdAsSent(), letter.toByteArray(), headers);
+  }
+
+  private static void addIfPresent(RecordHeaders headers, String name, String value) {
+    if (!value.isEmpty()) {
+      headers.add(name, utf8(value));
+    }
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}

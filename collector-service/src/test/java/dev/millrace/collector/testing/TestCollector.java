@@ -1,0 +1,50 @@
+package dev.millrace.collector.testing;
+
+import dev.millrace.collector.auth.WriteKeys;
+import dev.millrace.collector.config.CollectorProperties;
+import dev.millrace.collector.ingest.ClientIps;
+import dev.millrace.collector.ingest.GrpcAuth;
+import dev.millrace.collector.ingest.GrpcDefinition;
+import dev.millrace.collector.ingest.GrpcIngest;
+import dev.millrace.collector.ingest.IngestMetrics;
+import dev.millrace.collector.ingest.Ingestion;
+import dev.millrace.collector.ingest.OpenApiDocument;
+import dev.millrace.collector.ingest.RestIngest;
+import dev.millrace.collector.validate.EventValidator;
+import dev.millrace.collector.validate.JsonEventDecoder;
+import io.grpc.ServerServiceDefinition;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+
+/** The collector's edges wired by hand around a {@link FakeSink}: no server, no Kafka. */
+public final class TestCollector {
+
+  public final CollectorProperties props;
+  public final FakeSink sink = new FakeSink();
+  public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  public final EventValidator validator;
+  public final RestIngest rest;
+  public final ServerServiceDefinition grpc;
+
+  public TestCollector() {
+    this(Fixtures.properties());
+  }
+
+  public TestCollector(CollectorProperties props) {
+    this.props = props;
+    validator = new EventValidator(props.limits(), Fixtures.CLOCK);
+    IngestMetrics metrics = new IngestMetrics(registry, sink);
+    Ingestion ingestion = new Ingestion(props, sink, metrics);
+    WriteKeys keys = new WriteKeys(props.writeKeys());
+    ClientIps ips = new ClientIps(props.trustedProxies());
+    rest = new RestIngest(keys, new JsonEventDecoder(validator), ingestion, ips, metrics, Fixtures.CLOCK,
+        props.limits().maxBodyBytes().toBytes(), props.retryAfter());
+    grpc = GrpcDefinition.of(new GrpcIngest(validator, ingestion, metrics, Fixtures.CLOCK),
+        new GrpcAuth(keys, ips));
+  }
+
+  public MockMvc mockMvc() {
+    return MockMvcBuilders.standaloneSetup(rest, new OpenApiDocument()).build();
+  }
+}
