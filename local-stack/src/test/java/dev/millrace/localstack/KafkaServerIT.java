@@ -17,6 +17,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @ExtendWith(LocalStackExtension.class)
 class KafkaServerIT {
@@ -64,6 +66,20 @@ class KafkaServerIT {
 
     assertThat(kafka.bootstrapServers()).isEqualTo(address);
     assertThat(readAll(kafka, topic, 2)).containsExactly("before-stop", "after-stop");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"gzip", "lz4", "zstd", "snappy"})
+  void brokerTakesEveryCompressionCodecProducersUse(String codec, KafkaServer kafka) throws Exception {
+    String topic = "codec-" + codec + "-" + UUID.randomUUID();
+    kafka.createTopics(1, topic);
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.COMPRESSION_TYPE_CONFIG, codec), new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>(topic, "x".repeat(4096))).get();
+    }
+    assertThat(readAll(kafka, topic, 1)).containsExactly("x".repeat(4096));
   }
 
   private static KafkaProducer<String, String> transactionalProducer(KafkaServer kafka) {

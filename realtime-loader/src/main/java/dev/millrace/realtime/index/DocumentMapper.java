@@ -1,0 +1,342 @@
+package dev.millrace.realtime.index;
+
+import com.google.protobuf.Timestamp;
+import dev.millrace.proto.v1.BotScore;
+import dev.millrace.proto.v1.Campaign;
+import dev.millrace.proto.v1.CollectorMetadata;
+import dev.millrace.proto.v1.Context;
+import dev.millrace.proto.v1.DeadLetter;
+import dev.millrace.proto.v1.EnrichedEvent;
+import dev.millrace.proto.v1.Enrichment;
+import dev.millrace.proto.v1.Event;
+import dev.millrace.proto.v1.ReasonCode;
+import dev.millrace.proto.v1.ReferrerInfo;
+import dev.millrace.proto.v1.Stage;
+import dev.millrace.proto.v1.UserAgentInfo;
+import dev.millrace.proto.v1.Violation;
+import dev.millrace.realtime.config.RealtimeProperties;
+import dev.millrace.realtime.config.RealtimeProperties.TimeField;
+import dev.millrace.realtime.index.LoaderDocument.Kind;
+import java.io.ByteArrayOutputStream;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.util.Base64;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Turns Kafka records into Elasticsearch documents. Field names are the proto field names; empty
+ * proto3 values (unset) are left out, so a search for a field's existence means "it was set".
+ *
+ * <p>The payload is copied byte for byte (its numbers stay exact) under {@code payload}, which the
+ * template maps as one {@code flattened} field: whatever keys producers send, the index mapping
+ * does not grow. See the README, "Mapping explosion".
+ */
+public final class DocumentMapper {
+
+  /** Dates outside these years would make an index name Elasticsearch or a human cannot use. */
+  private static final Instant EARLIEST_INDEX_TIME = Instant.parse("1970-01-01T00:00:00Z");
+  private static final Instant LATEST_INDEX_TIME = Instant.parse("9999-12-31T23:59:59Z");
+
+  private final RealtimeProperties.Index settings;
+  private final IndexNaming naming;
+  private final JsonMapper json;
+
+  public DocumentMapper(RealtimeProperties.Index settings, JsonMapper json) {
+    this.settings = settings;
+    this.naming = new IndexNaming(settings.datePattern());
+    this.json = json;
+  }
+
+  /** The document of an enriched event; its id is the event id. */
+  public LoaderDocument event(EnrichedEvent enriched, Origin origin, byte[] original)
+      throws RejectedDocumentException {
+    Event event = enriched.getRaw().getEvent();
+    String payload = event.getPayloadJson();
+    if (!payload.isEmpty()) {
+      checkPayloadIsObject(payload);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512 + payload.length() * 2);
+    try (JsonGenerator g = json.createGenerator(out)) {
+      g.writeStartObject();
+      string(g, "event_id", event.getEventId());
+      string(g, "event_type", event.getEventType());
+      string(g, "schema_version", event.getSchemaVersion());
+      timestamp(g, "occurred_at", event.hasOccurredAt(), event.getOccurredAt());
+      string(g, "source", event.getSource());
+      if (event.hasContext()) {
+        context(g, event.getContext());
+      }
+      if (enriched.getRaw().hasMetadata()) {
+        metadata(g, enriched.getRaw().getMetadata());
+      }
+      if (enriched.hasEnrichment()) {
+        enrichment(g, enriched.getEnrichment());
+      }
+      timestamp(g, "enriched_at", enriched.hasEnrichedAt(), enriched.getEnrichedAt());
+      if (!payload.isEmpty()) {
+        g.writeName("payload");
+        g.writeRawValue(payload);
+      }
+      kafka(g, origin);
+      g.writeEndObject();
+    }
+    String index = naming.indexName(settings.eventsPrefix(), eventTime(enriched, origin));
+    return new LoaderDocument(Kind.EVENT, index, event.getEventId(), out.toByteArray(), origin,
+        original, null, null);
+  }
+
+  /** The document of a dead letter read from a dead-letter topic. */
+  public LoaderDocument deadLetter(DeadLetter deadLetter, Origin origin) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512 + deadLetter.getOriginal().size() * 2);
+    try (JsonGenerator g = json.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringProperty("stage", stageName(deadLetter.getStage()));
+      g.writeStringProperty("reason", reasonName(deadLetter.getReason()));
+      string(g, "message", deadLetter.getMessage());
+      string(g, "event_id", deadLetter.getEventId());
+      string(g, "event_type", deadLetter.getEventType());
+      string(g, "schema_version", deadLetter.getSchemaVersion());
+      timestamp(g, "failed_at", deadLetter.hasFailedAt(), deadLetter.getFailedAt());
+      string(g, "source_topic", deadLetter.getSourceTopic());
+      g.writeNumberProperty("source_partition", deadLetter.getSourcePartition());
+      g.writeNumberProperty("source_offset", deadLetter.getSourceOffset());
+      if (deadLetter.getViolationsCount() > 0) {
+        g.writeArrayPropertyStart("violations");
+        for (Violation v : deadLetter.getViolationsList()) {
+          g.writeStartObject();
+          string(g, "pointer", v.getPointer());
+          string(g, "message", v.getMessage());
+          string(g, "keyword", v.getKeyword());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+      }
+      if (deadLetter.hasMetadata()) {
+        metadata(g, deadLetter.getMetadata());
+      }
+      if (!deadLetter.getOriginal().isEmpty()) {
+        g.writeStringProperty("original", base64(deadLetter.getOriginal().toByteArray()));
+      }
+      kafka(g, origin);
+      g.writeEndObject();
+    }
+    Instant time = deadLetter.hasFailedAt()
+        ? indexTime(deadLetter.getFailedAt(), origin) : recordTime(origin);
+    return new LoaderDocument(Kind.DEAD_LETTER, deadLettersIndex(time), origin.coordinates(),
+        out.toByteArray(), origin, null, reasonName(deadLetter.getReason()),
+        stageName(deadLetter.getStage()));
+  }
+
+  /**
+   * A dead letter made by the loader itself: a record it could not decode, an event Elasticsearch
+   * refused, or an event that cannot be a document. {@code original} is the Kafka record's value.
+   */
+  public LoaderDocument loaderDeadLetter(ReasonCode reason, String message, Origin origin,
+                                         byte[] original) {
+    return loaderDeadLetter(Kind.DEAD_LETTER, reason, message, origin, original);
+  }
+
+  /**
+   * Replaces a dead letter Elasticsearch refused with one holding only what the loader writes
+   * itself (the original dead letter's bytes travel in {@code original}), so it cannot be refused.
+   */
+  public LoaderDocument fallbackDeadLetter(LoaderDocument refused, String error, byte[] original) {
+    return loaderDeadLetter(Kind.FALLBACK_DEAD_LETTER, ReasonCode.INDEX_REJECTED, error,
+        refused.origin(), original);
+  }
+
+  private LoaderDocument loaderDeadLetter(Kind kind, ReasonCode reason, String message,
+                                          Origin origin, byte[] original) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512 + (original == null ? 0 : original.length * 2));
+    try (JsonGenerator g = json.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringProperty("stage", stageName(Stage.STAGE_REALTIME_LOADER));
+      g.writeStringProperty("reason", reasonName(reason));
+      string(g, "message", message);
+      string(g, "event_id", origin.eventId());
+      // The loader's own dead letters are dated by the record, so a redelivery lands on the same id
+      // in the same index.
+      g.writeStringProperty("failed_at", recordTime(origin).toString());
+      g.writeStringProperty("source_topic", origin.topic());
+      g.writeNumberProperty("source_partition", origin.partition());
+      g.writeNumberProperty("source_offset", origin.offset());
+      if (original != null && original.length > 0) {
+        g.writeStringProperty("original", base64(original));
+      }
+      kafka(g, origin);
+      g.writeEndObject();
+    }
+    return new LoaderDocument(kind, deadLettersIndex(recordTime(origin)), origin.coordinates(),
+        out.toByteArray(), origin, null, reasonName(reason), stageName(Stage.STAGE_REALTIME_LOADER));
+  }
+
+  private String deadLettersIndex(Instant time) {
+    return naming.indexName(settings.deadLettersPrefix(), time);
+  }
+
+  /** The daily index's time: the configured field, else the Kafka record's timestamp. */
+  Instant eventTime(EnrichedEvent enriched, Origin origin) {
+    TimeField field = settings.timeField();
+    return switch (field) {
+      case RECEIVED_AT -> enriched.getRaw().getMetadata().hasReceivedAt()
+          ? indexTime(enriched.getRaw().getMetadata().getReceivedAt(), origin) : recordTime(origin);
+      case OCCURRED_AT -> enriched.getRaw().getEvent().hasOccurredAt()
+          ? indexTime(enriched.getRaw().getEvent().getOccurredAt(), origin) : recordTime(origin);
+      case ENRICHED_AT -> enriched.hasEnrichedAt()
+          ? indexTime(enriched.getEnrichedAt(), origin) : recordTime(origin);
+    };
+  }
+
+  private static Instant indexTime(Timestamp ts, Origin origin) {
+    Instant t = toInstant(ts);
+    if (t == null || t.isBefore(EARLIEST_INDEX_TIME) || t.isAfter(LATEST_INDEX_TIME)) {
+      return recordTime(origin);
+    }
+    return t;
+  }
+
+  private static Instant recordTime(Origin origin) {
+    return Instant.ofEpochMilli(Math.max(0, origin.timestampMillis()));
+  }
+
+  private static Instant toInstant(Timestamp ts) {
+    try {
+      return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
+    } catch (DateTimeException | ArithmeticException e) {
+      return null;
+    }
+  }
+
+  private void checkPayloadIsObject(String payload) throws RejectedDocumentException {
+    try (JsonParser p = json.createParser(payload)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new RejectedDocumentException("payload_json is not a JSON object");
+      }
+      p.skipChildren();
+      if (p.nextToken() != null) {
+        throw new RejectedDocumentException("payload_json has data after its JSON object");
+      }
+    } catch (JacksonException e) {
+      throw new RejectedDocumentException("payload_json is not valid JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  private static void context(JsonGenerator g, Context c) {
+    g.writeObjectPropertyStart("context");
+    string(g, "user_agent", c.getUserAgent());
+    string(g, "ip", c.getIp());
+    string(g, "page_url", c.getPageUrl());
+    string(g, "referrer", c.getReferrer());
+    string(g, "user_id", c.getUserId());
+    string(g, "anonymous_id", c.getAnonymousId());
+    string(g, "locale", c.getLocale());
+    g.writeEndObject();
+  }
+
+  private static void metadata(JsonGenerator g, CollectorMetadata m) {
+    g.writeObjectPropertyStart("metadata");
+    timestamp(g, "received_at", m.hasReceivedAt(), m.getReceivedAt());
+    string(g, "collector_instance", m.getCollectorInstance());
+    string(g, "request_id", m.getRequestId());
+    string(g, "client_ip", m.getClientIp());
+    string(g, "write_key_id", m.getWriteKeyId());
+    g.writeStringProperty("transport", m.getTransport().name());
+    g.writeNumberProperty("batch_index", m.getBatchIndex());
+    g.writeEndObject();
+  }
+
+  private static void enrichment(JsonGenerator g, Enrichment e) {
+    g.writeObjectPropertyStart("enrichment");
+    if (e.hasUserAgent()) {
+      UserAgentInfo ua = e.getUserAgent();
+      g.writeObjectPropertyStart("user_agent");
+      string(g, "device_class", ua.getDeviceClass());
+      string(g, "os_name", ua.getOsName());
+      string(g, "os_version", ua.getOsVersion());
+      string(g, "agent_name", ua.getAgentName());
+      string(g, "agent_version", ua.getAgentVersion());
+      string(g, "agent_class", ua.getAgentClass());
+      g.writeEndObject();
+    }
+    if (e.hasCampaign()) {
+      Campaign c = e.getCampaign();
+      g.writeObjectPropertyStart("campaign");
+      string(g, "source", c.getSource());
+      string(g, "medium", c.getMedium());
+      string(g, "name", c.getName());
+      string(g, "term", c.getTerm());
+      string(g, "content", c.getContent());
+      string(g, "click_id", c.getClickId());
+      g.writeStringProperty("click_id_type", c.getClickIdType().name());
+      g.writeEndObject();
+    }
+    if (e.hasReferrer()) {
+      ReferrerInfo r = e.getReferrer();
+      g.writeObjectPropertyStart("referrer");
+      g.writeStringProperty("referrer_class", r.getReferrerClass().name());
+      string(g, "name", r.getName());
+      string(g, "host", r.getHost());
+      string(g, "search_term", r.getSearchTerm());
+      g.writeEndObject();
+    }
+    string(g, "anonymized_ip", e.getAnonymizedIp());
+    if (e.hasBot()) {
+      BotScore b = e.getBot();
+      g.writeObjectPropertyStart("bot");
+      g.writeNumberProperty("score", b.getScore());
+      g.writeBooleanProperty("is_bot", b.getIsBot());
+      string(g, "model_version", b.getModelVersion());
+      g.writeEndObject();
+    }
+    string(g, "enrichment_version", e.getEnrichmentVersion());
+    if (e.getAppliedCount() > 0) {
+      g.writeArrayPropertyStart("applied");
+      for (String name : e.getAppliedList()) {
+        g.writeString(name);
+      }
+      g.writeEndArray();
+    }
+    g.writeEndObject();
+  }
+
+  private static void kafka(JsonGenerator g, Origin origin) {
+    g.writeObjectPropertyStart("kafka");
+    g.writeStringProperty("topic", origin.topic());
+    g.writeNumberProperty("partition", origin.partition());
+    g.writeNumberProperty("offset", origin.offset());
+    g.writeEndObject();
+  }
+
+  private static void string(JsonGenerator g, String name, String value) {
+    if (!value.isEmpty()) {
+      g.writeStringProperty(name, value);
+    }
+  }
+
+  private static void timestamp(JsonGenerator g, String name, boolean present, Timestamp ts) {
+    if (!present) {
+      return;
+    }
+    Instant t = toInstant(ts);
+    // An out-of-range time is written as Elasticsearch would see it, so that it refuses the
+    // document and the event is dead-lettered with the reason rather than silently re-dated.
+    g.writeStringProperty(name, t != null ? t.toString() : ts.getSeconds() + "s");
+  }
+
+  /** The stage without its proto prefix, as analysts type it: {@code ENRICHER}, {@code REALTIME_LOADER}. */
+  static String stageName(Stage stage) {
+    return stage == Stage.UNRECOGNIZED ? "UNSPECIFIED" : stage.name().substring("STAGE_".length());
+  }
+
+  private static String reasonName(ReasonCode reason) {
+    return reason == ReasonCode.UNRECOGNIZED ? "REASON_CODE_UNSPECIFIED" : reason.name();
+  }
+
+  private static String base64(byte[] bytes) {
+    return Base64.getEncoder().encodeToString(bytes);
+  }
+}

@@ -1,0 +1,186 @@
+package dev.millrace.realtime.sink;
+
+import dev.millrace.proto.v1.ReasonCode;
+import dev.millrace.realtime.index.DocumentMapper;
+import dev.millrace.realtime.index.LoaderDocument;
+import dev.millrace.realtime.ops.LoaderMetrics;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes batches to Elasticsearch until every document of a batch is indexed or dead-lettered.
+ *
+ * <p>Per item: a 400 (mapping or parse error) is bad data, never retried: an event goes to the
+ * dead-letter index as {@code INDEX_REJECTED} with Elasticsearch's error; 429, 5xx and other items that failed for the
+ * cluster's sake, and whole requests that fail, are sent again after a backoff, only the failed items. There is no
+ * attempt limit: while Elasticsearch is down a batch simply does not complete, the consumer loop
+ * stops fetching and commits nothing, and the batch completes once Elasticsearch is back.
+ */
+public final class BulkSink implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(BulkSink.class);
+
+  private final BulkClient client;
+  private final DocumentMapper mapper;
+  private final RetryPolicy retryPolicy;
+  private final Sleeper sleeper;
+  private final LoaderMetrics metrics;
+  private final ExecutorService executor;
+
+  public BulkSink(BulkClient client, DocumentMapper mapper, RetryPolicy retryPolicy,
+                  Sleeper sleeper, LoaderMetrics metrics, int maxInFlight) {
+    this.client = client;
+    this.mapper = mapper;
+    this.retryPolicy = retryPolicy;
+    this.sleeper = sleeper;
+    this.metrics = metrics;
+    AtomicInteger n = new AtomicInteger();
+    this.executor = Executors.newFixedThreadPool(maxInFlight, r -> {
+      Thread t = new Thread(r, "realtime-bulk-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Writes the batch on one of the sink's threads. The caller bounds how many are outstanding; the
+   * future is cancelled (with interrupt) to abandon a batch whose offsets will be consumed again.
+   */
+  public Future<?> submit(List<LoaderDocument> batch) {
+    return executor.submit(() -> {
+      write(batch);
+      return null;
+    });
+  }
+
+  /** Returns once every document is indexed or dead-lettered; throws only when interrupted. */
+  public void write(List<LoaderDocument> batch) throws InterruptedException {
+    List<LoaderDocument> pending = batch;
+    int attempt = 0;
+    while (!pending.isEmpty()) {
+      List<ItemResult> results = send(pending, attempt);
+      List<LoaderDocument> next = new ArrayList<>();
+      int retried = 0;
+      for (int i = 0; i < pending.size(); i++) {
+        LoaderDocument doc = pending.get(i);
+        ItemResult result = results.get(i);
+        switch (Outcome.of(result.status())) {
+          case INDEXED -> metrics.indexed(doc);
+          case RETRY -> {
+            next.add(doc);
+            retried++;
+          }
+          case REJECTED -> {
+            LoaderDocument deadLetter = rejected(doc, result);
+            if (deadLetter != null) {
+              next.add(deadLetter);
+            }
+          }
+        }
+      }
+      if (retried > 0) {
+        metrics.retried(retried);
+        if (Thread.currentThread().isInterrupted()) {
+          throw new InterruptedException("bulk write abandoned with " + retried + " items to retry");
+        }
+        sleeper.sleep(retryPolicy.delay(attempt++));
+      } else {
+        // Only dead letters of refused documents are left: they go out at once.
+        attempt = 0;
+      }
+      pending = next;
+    }
+  }
+
+  private List<ItemResult> send(List<LoaderDocument> docs, int attempt) throws InterruptedException {
+    long start = System.nanoTime();
+    try {
+      List<ItemResult> results = client.bulk(docs);
+      metrics.bulkDone(System.nanoTime() - start, docs.size());
+      if (results.size() != docs.size()) {
+        throw new IllegalStateException("bulk answered " + results.size() + " items for " + docs.size());
+      }
+      return results;
+    } catch (Exception e) {
+      // Whole-request failures are transient by nature (connection refused, timeouts, 429/5xx on
+      // the request); anything else here is a loader bug, and retrying rather than dropping keeps
+      // the data until it is fixed.
+      if (Thread.currentThread().isInterrupted() || isInterruption(e)) {
+        throw new InterruptedException("bulk write interrupted");
+      }
+      metrics.bulkFailed();
+      // While Elasticsearch is down this repeats for as long as it is down: say it once in a while.
+      if (attempt % 20 == 0) {
+        log.warn("bulk request of {} documents failed (attempt {}), will retry: {}", docs.size(),
+            attempt + 1, e.toString());
+      } else {
+        log.debug("bulk request of {} documents failed (attempt {}): {}", docs.size(), attempt + 1, e.toString());
+      }
+      String error = e.toString();
+      List<ItemResult> all = new ArrayList<>(docs.size());
+      for (int i = 0; i < docs.size(); i++) {
+        all.add(new ItemResult(503, error));
+      }
+      return all;
+    }
+  }
+
+  /**
+   * Whether the request failed because this thread was interrupted (the batch was abandoned); the
+   * HTTP client may report that wrapped, and with the thread's flag already cleared.
+   */
+  private static boolean isInterruption(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof InterruptedException
+          || (t instanceof InterruptedIOException && !(t instanceof SocketTimeoutException))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The dead letter that replaces a refused document, or null when there is nothing left to try. */
+  private LoaderDocument rejected(LoaderDocument doc, ItemResult result) {
+    String error = "Elasticsearch refused the document for index " + doc.index() + " (status "
+        + result.status() + "): " + result.error();
+    switch (doc.kind()) {
+      case EVENT -> {
+        log.warn("event refused by Elasticsearch, dead-lettering as INDEX_REJECTED: {} ({})",
+            doc.origin(), result.error());
+        return mapper.loaderDeadLetter(ReasonCode.INDEX_REJECTED, error, doc.origin(), doc.original());
+      }
+      case DEAD_LETTER -> {
+        log.warn("dead letter refused by Elasticsearch, storing a minimal one: {} ({})",
+            doc.origin(), result.error());
+        return mapper.fallbackDeadLetter(doc, error, doc.source());
+      }
+      default -> {
+        // A fallback holds only fields the loader writes itself; a refusal means the index is
+        // broken (e.g. closed or read-only), which no retry of this document fixes.
+        log.error("minimal dead letter refused by Elasticsearch, it is not stored: {} ({})",
+            doc.origin(), result.error());
+        metrics.dropped(doc);
+        return null;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package dev.millrace.realtime.index;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.millrace.proto.v1.EnrichedEvent;
+import dev.millrace.proto.v1.ReasonCode;
+import dev.millrace.realtime.Events;
+import dev.millrace.realtime.config.RealtimeProperties;
+import dev.millrace.realtime.config.RealtimeProperties.TimeField;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+class DocumentMapperTest {
+
+  static final JsonMapper JSON = JsonMapper.builder().build();
+  static final Instant RECORD_TIME = Instant.parse("2026-11-21T23:59:59Z");
+
+  static RealtimeProperties.Index index(TimeField field) {
+    return Events.indexSettings(field);
+  }
+
+  final DocumentMapper mapper = new DocumentMapper(index(TimeField.RECEIVED_AT), JSON);
+
+  static Origin origin(String eventId) {
+    return new Origin("millrace.enriched", 3, 42, RECORD_TIME.toEpochMilli(), eventId);
+  }
+
+  static JsonNode json(LoaderDocument doc) {
+    return JSON.readTree(doc.source());
+  }
+
+  @Test
+  void anEventIsIndexedUnderItsEventIdSoARedeliveryOverwritesIt() throws Exception {
+    EnrichedEvent e = Events.enriched(7);
+    LoaderDocument doc = mapper.event(e, origin(Events.eventId(7)), e.toByteArray());
+
+    assertThat(doc.id()).isEqualTo(Events.eventId(7));
+    assertThat(doc.kind()).isEqualTo(LoaderDocument.Kind.EVENT);
+    assertThat(doc.index()).isEqualTo("millrace-events-2026.11.20");
+  }
+
+  @Test
+  void envelopeMetadataAndEnrichmentBecomeSearchableFields() throws Exception {
+    EnrichedEvent e = Events.enriched(7);
+    JsonNode doc = json(mapper.event(e, origin(Events.eventId(7)), e.toByteArray()));
+
+    assertThat(doc.get("event_id").asString()).isEqualTo(Events.eventId(7));
+    assertThat(doc.get("event_type").asString()).isEqualTo("add_to_cart");
+    assertThat(doc.get("occurred_at").asString()).isEqualTo("2026-11-20T10:15:28Z");
+    assertThat(doc.at("/metadata/received_at").asString()).isEqualTo("2026-11-20T10:15:30Z");
+    assertThat(doc.at("/metadata/transport").asString()).isEqualTo("TRANSPORT_REST");
+    assertThat(doc.at("/context/locale").asString()).isEqualTo("en-GB");
+    assertThat(doc.at("/enrichment/user_agent/agent_name").asString()).isEqualTo("Chrome");
+    assertThat(doc.at("/enrichment/campaign/click_id_type").asString()).isEqualTo("CLICK_ID_TYPE_GCLID");
+    assertThat(doc.at("/enrichment/referrer/referrer_class").asString()).isEqualTo("REFERRER_CLASS_SEARCH");
+    assertThat(doc.at("/enrichment/bot/score").asDouble()).isEqualTo(0.12);
+    assertThat(doc.at("/enrichment/applied/2").asString()).isEqualTo("pii");
+    assertThat(doc.at("/kafka/offset").asLong()).isEqualTo(42);
+  }
+
+  @Test
+  void thePayloadIsCopiedByteForByteSoLargeNumbersStayExact() throws Exception {
+    EnrichedEvent e = Events.enriched(7);
+    String source = new String(mapper.event(e, origin(Events.eventId(7)), e.toByteArray()).source(),
+        StandardCharsets.UTF_8);
+
+    assertThat(source).contains("\"payload\":" + e.getRaw().getEvent().getPayloadJson());
+  }
+
+  @Test
+  void unsetProtoFieldsAreLeftOut() throws Exception {
+    EnrichedEvent e = Events.enriched(7).toBuilder().clearEnrichment().build();
+    JsonNode doc = json(mapper.event(e, origin(Events.eventId(7)), e.toByteArray()));
+
+    assertThat(doc.has("enrichment")).isFalse();
+    assertThat(doc.at("/context").has("anonymous_id")).isFalse();
+  }
+
+  @Test
+  void theIndexDayFollowsTheConfiguredTimeFieldAndFallsBackToTheRecordTimestamp() throws Exception {
+    EnrichedEvent e = Events.enriched(7);
+    DocumentMapper byEnrichedAt = new DocumentMapper(index(TimeField.ENRICHED_AT), JSON);
+    EnrichedEvent noTimes = e.toBuilder().clearEnrichedAt().build();
+
+    assertThat(byEnrichedAt.event(e, origin("x"), null).index()).isEqualTo("millrace-events-2026.11.20");
+    assertThat(byEnrichedAt.event(noTimes, origin("x"), null).index()).isEqualTo("millrace-events-2026.11.21");
+  }
+
+  @Test
+  void aPayloadThatIsNotAJsonObjectCannotBeADocument() {
+    EnrichedEvent array = Events.enriched(Events.eventId(1), "[1,2]");
+    EnrichedEvent broken = Events.enriched(Events.eventId(1), "{\"a\":");
+
+    assertThatThrownBy(() -> mapper.event(array, origin("x"), null))
+        .isInstanceOf(RejectedDocumentException.class).hasMessage("payload_json is not a JSON object");
+    assertThatThrownBy(() -> mapper.event(broken, origin("x"), null))
+        .isInstanceOf(RejectedDocumentException.class).hasMessageStartingWith("payload_json is not valid JSON");
+  }
+
+  @Test
+  void aDeadLetterKeepsStageReasonMessageSourceAndIsIdentifiedByWhereItWasRead() {
+    Origin origin = new Origin("millrace.dead-letter.enricher", 1, 9, RECORD_TIME.toEpochMilli(), Events.eventId(5));
+    LoaderDocument doc = mapper.deadLetter(Events.enricherDeadLetter(5), origin);
+    JsonNode json = json(doc);
+
+    assertThat(doc.id()).isEqualTo("millrace.dead-letter.enricher-1-9");
+    assertThat(doc.index()).isEqualTo("millrace-dead-letters-2026.11.20");
+    assertThat(json.get("stage").asString()).isEqualTo("ENRICHER");
+    assertThat(json.get("reason").asString()).isEqualTo("SCHEMA_VIOLATION");
+    assertThat(json.get("message").asString()).isEqualTo("payload does not conform to add_to_cart 1-0-0");
+    assertThat(json.get("source_topic").asString()).isEqualTo("millrace.raw");
+    assertThat(json.get("source_offset").asLong()).isEqualTo(5);
+    assertThat(json.get("event_id").asString()).isEqualTo(Events.eventId(5));
+    assertThat(json.at("/violations/0/keyword").asString()).isEqualTo("minimum");
+    assertThat(Base64.getDecoder().decode(json.get("original").asString()))
+        .isEqualTo(Events.enricherDeadLetter(5).getOriginal().toByteArray());
+  }
+
+  @Test
+  void theLoadersOwnDeadLetterNamesTheRecordAndKeepsItsBytes() {
+    byte[] value = {1, 2, 3};
+    LoaderDocument doc = mapper.loaderDeadLetter(ReasonCode.INDEX_REJECTED, "mapper_parsing_exception",
+        origin(Events.eventId(3)), value);
+    JsonNode json = json(doc);
+
+    assertThat(doc.id()).isEqualTo("millrace.enriched-3-42");
+    assertThat(doc.index()).isEqualTo("millrace-dead-letters-2026.11.21");
+    assertThat(json.get("stage").asString()).isEqualTo("REALTIME_LOADER");
+    assertThat(json.get("reason").asString()).isEqualTo("INDEX_REJECTED");
+    assertThat(json.get("source_topic").asString()).isEqualTo("millrace.enriched");
+    assertThat(json.get("source_partition").asInt()).isEqualTo(3);
+    assertThat(json.get("source_offset").asLong()).isEqualTo(42);
+    assertThat(json.get("event_id").asString()).isEqualTo(Events.eventId(3));
+    assertThat(Base64.getDecoder().decode(json.get("original").asString())).isEqualTo(value);
+  }
+}
