@@ -28,9 +28,6 @@ public final class ServicePlans {
   public static final String BUCKET = "millrace-events";
   public static final String WRITE_KEY_ID = "demo";
 
-  /** Compression the local-stack broker can read (see {@link #collector}). */
-  static final String LOCAL_BROKER_COMPRESSION = "gzip";
-
   /**
    * @param writeKey the demo producer's write key; the collector only gets its SHA-256
    * @param piiKey the enrichment API's pseudonymisation key for this run
@@ -78,10 +75,6 @@ public final class ServicePlans {
     env.put("MILLRACE_COLLECTOR_INSTANCEID", "local-collector-1");
     env.put("MILLRACE_COLLECTOR_WRITEKEYS_" + WRITE_KEY_ID.toUpperCase(java.util.Locale.ROOT), sha256(settings.writeKey()));
     env.put("MILLRACE_COLLECTOR_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
-    // The local-stack broker's class path lacks lz4-java (kafka-clients' runtime dependency is not on
-    // it), so it refuses the collector's default lz4 batches with UnknownServerException. gzip is in
-    // every JDK. Remove once local-stack puts lz4-java, zstd-jni and snappy-java on the broker.
-    env.put("MILLRACE_COLLECTOR_KAFKA_COMPRESSION_TYPE", LOCAL_BROKER_COMPRESSION);
     return env;
   }
 

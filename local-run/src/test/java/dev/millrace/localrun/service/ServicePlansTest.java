@@ -68,12 +68,6 @@ class ServicePlansTest {
   }
 
   @Test
-  void theCollectorCompressesWithACodecTheLocalBrokerCanRead() {
-    // The local-stack broker has no lz4-java on its class path.
-    assertThat(service("collector").env()).containsEntry("MILLRACE_COLLECTOR_KAFKA_COMPRESSION_TYPE", "gzip");
-  }
-
-  @Test
   void kafkaUsersGetTheBrokerAndTheLoadersTheirStores() {
     for (String name : List.of("collector", "enricher", "realtime-loader", "batch-loader")) {
       assertThat(service(name).env().values()).as(name).contains("127.0.0.1:39092");
