@@ -100,8 +100,8 @@ public final class RealtimeLoaderBenchmark implements Benchmark {
       ElasticsearchClient es = new ElasticsearchClient(new RestClientTransport(rest, new Jackson3JsonpMapper()));
       Result sameDocs = rawBulkOfLoaderDocuments(es, elasticsearch.url(), run + "-raw", backlog);
 
-      ConfigurableApplicationContext loader = new SpringApplicationBuilder(RealtimeLoaderApplication.class)
-          // Command-line arguments, so they override application.yml.
+      ConfigurableApplicationContext loader = RealtimeLoaderApplication.builder()
+          // Command-line arguments, so they override millrace-realtime-loader.yml.
           .run(
               "--server.port=0",
               "--spring.main.banner-mode=off",

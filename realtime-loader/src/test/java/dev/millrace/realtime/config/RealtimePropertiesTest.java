@@ -21,7 +21,7 @@ class RealtimePropertiesTest {
 
   /** Starts the application with the given settings; it must fail while binding, before connecting. */
   static Throwable startupFailure(String... properties) {
-    Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(RealtimeLoaderApplication.class)
+    Throwable failure = catchThrowable(() -> RealtimeLoaderApplication.builder()
         .web(WebApplicationType.NONE)
         .properties(properties)
         .properties("spring.main.banner-mode=off", "logging.level.root=OFF")

@@ -104,8 +104,8 @@ class RealtimeLoaderIT {
   }
 
   ConfigurableApplicationContext startLoader() {
-    // Command-line arguments: they override application.yml (builder properties would not).
-    return new SpringApplicationBuilder(RealtimeLoaderApplication.class).run(
+    // Command-line arguments: they override millrace-realtime-loader.yml (builder properties would not).
+    return RealtimeLoaderApplication.builder().run(
         "--server.port=0",
         "--millrace.realtime.kafka.bootstrap.servers=" + kafka.bootstrapServers(),
         "--millrace.realtime.topics.enriched=" + enrichedTopic,

@@ -1,0 +1,22 @@
+package dev.millrace.batch.consume;
+
+/**
+ * Points where tests make the loader die the way a killed process would. Production uses
+ * {@link #NONE}. A hook that throws {@link Crash} stops the loop at once: no flush, no commit, open
+ * files abandoned, just as after a SIGKILL (only the Kafka consumer is closed, so the group need not
+ * wait for a session timeout; it commits nothing).
+ */
+public interface FaultInjection {
+
+  FaultInjection NONE = new FaultInjection() {};
+
+  /** After a file's data object is in the store and before any offset commit. */
+  default void afterUpload(String dataKey) {}
+
+  /** Thrown by a hook to kill the loop. */
+  final class Crash extends Error {
+    public Crash(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package dev.millrace.batch.parquet;
+
+import dev.millrace.batch.config.BatchProperties.Compression;
+import dev.millrace.proto.v1.EnrichedEvent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.parquet.conf.ParquetConfiguration;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalOutputFile;
+
+/**
+ * A Parquet file being written on local disk before its upload. Going through parquet's
+ * {@link LocalOutputFile} and a {@link PlainParquetConfiguration} keeps Hadoop's file systems and
+ * configuration out: only a few Hadoop interfaces are linked (from {@code hadoop-client-api}).
+ * Memory per open file is bounded by the row group size; full row groups go to disk.
+ */
+public final class SpillFile implements AutoCloseable {
+
+  private final Path path;
+  private final ParquetWriter<EnrichedEventWriteSupport.Row> writer;
+  private long records;
+  private boolean closed;
+
+  public SpillFile(Path path, Compression compression, long rowGroupSize) throws IOException {
+    this.path = path;
+    Files.createDirectories(path.getParent());
+    this.writer = new Builder(new LocalOutputFile(path))
+        .withConf(new PlainParquetConfiguration())
+        .withCodecFactory(new DirectCodecs())
+        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+        .withCompressionCodec(compression == Compression.ZSTD
+            ? CompressionCodecName.ZSTD : CompressionCodecName.SNAPPY)
+        .withRowGroupSize(rowGroupSize)
+        .withPageSize(256 * 1024)
+        .withDictionaryEncoding(true)
+        // Unique per row: a dictionary would only be hashed, grown and then abandoned.
+        .withDictionaryEncoding("event_id", false)
+        .withDictionaryEncoding("payload_json", false)
+        .withDictionaryEncoding("request_id", false)
+        .withDictionaryEncoding("kafka_offset", false)
+        .build();
+  }
+
+  public void write(EnrichedEvent event, String topic, int partition, long offset)
+      throws IOException {
+    writer.write(new EnrichedEventWriteSupport.Row(event, topic, partition, offset));
+    records++;
+  }
+
+  public long records() {
+    return records;
+  }
+
+  /** Encoded size so far: bytes on disk plus the buffered row group. */
+  public long dataSize() {
+    return writer.getDataSize();
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  /** Finishes the file (footer) so it can be uploaded. */
+  @Override
+  public void close() throws IOException {
+    if (!closed) {
+      closed = true;
+      writer.close();
+    }
+  }
+
+  /** Closes and removes the local file; for files that will not be uploaded. */
+  public void discard() {
+    try {
+      close();
+    } catch (IOException | RuntimeException e) {
+      // The file is deleted below; a failing footer write does not matter.
+    }
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException e) {
+      // A leftover spill file is removed at the next start (the spill directory is cleared).
+    }
+  }
+
+  private static final class Builder
+      extends ParquetWriter.Builder<EnrichedEventWriteSupport.Row, Builder> {
+    Builder(LocalOutputFile file) {
+      super(file);
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
+    @Override
+    protected WriteSupport<EnrichedEventWriteSupport.Row> getWriteSupport(
+        org.apache.hadoop.conf.Configuration conf) {
+      return new EnrichedEventWriteSupport();
+    }
+
+    @Override
+    protected WriteSupport<EnrichedEventWriteSupport.Row> getWriteSupport(
+        ParquetConfiguration conf) {
+      return new EnrichedEventWriteSupport();
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package dev.millrace.batch.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.millrace.batch.BatchLoaderApplication;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.bind.validation.BindValidationException;
+import org.springframework.validation.FieldError;
+
+/** Start-up fails on a bad setting, naming the key, before any connection is tried. */
+class BatchPropertiesTest {
+
+  private static final String[] VALID = {
+      "--millrace.batch.kafka.bootstrap.servers=localhost:1",
+      "--millrace.batch.s3.endpoint=http://localhost:1",
+      "--millrace.batch.s3.access-key=a",
+      "--millrace.batch.s3.secret-key=s",
+      "--millrace.batch.s3.bucket=b",
+  };
+
+  private static Throwable rootCauseOfStarting(String... overrides) {
+    List<String> args = new ArrayList<>(List.of(VALID));
+    for (String o : overrides) {
+      String key = o.substring(0, o.indexOf('=') + 1);
+      args.removeIf(a -> a.startsWith(key));
+      if (!o.endsWith("=<absent>")) {
+        args.add(o);
+      }
+    }
+    Throwable t = catchThrowable(() -> BatchLoaderApplication.builder()
+        .web(WebApplicationType.NONE)
+        .properties("spring.main.lazy-initialization=false", "logging.level.root=OFF")
+        .run(args.toArray(String[]::new)).close());
+    assertThat(t).as("start-up must fail").isNotNull();
+    while (t.getCause() != null && !(t instanceof BindValidationException)) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  @Test
+  void aMissingBucketFailsNamingTheKey() {
+    Throwable t = rootCauseOfStarting("--millrace.batch.s3.bucket=<absent>");
+    assertThat(t).isInstanceOf(BindValidationException.class);
+    FieldError error = (FieldError) ((BindValidationException) t).getValidationErrors()
+        .getAllErrors().get(0);
+    assertThat(error.getObjectName() + "." + error.getField()).isEqualTo("millrace.batch.s3.bucket");
+    assertThat(error.getDefaultMessage()).isEqualTo("must not be blank");
+  }
+
+  @Test
+  void aMissingBootstrapServersFailsWithItsKey() {
+    Throwable t = rootCauseOfStarting("--millrace.batch.kafka.bootstrap.servers=<absent>");
+    assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessage(
+        "millrace.batch.kafka.bootstrap.servers is required (the Kafka brokers to read from)");
+  }
+
+  @Test
+  void aPartTooSmallForS3FailsWithItsKey() {
+    Throwable t = rootCauseOfStarting("--millrace.batch.s3.part-size=1MB");
+    assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessage(
+        "millrace.batch.s3.part-size must be at least 5MB (S3's smallest multipart part), was 1048576B");
+  }
+
+  @Test
+  void aPollLongerThanTheRotationIntervalFails() {
+    Throwable t = rootCauseOfStarting("--millrace.batch.rotation.interval=1s",
+        "--millrace.batch.poll-timeout=2s");
+    assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessage(
+        "millrace.batch.poll-timeout (PT2S) must not exceed millrace.batch.rotation.interval (PT1S):"
+            + " the time-based rotation is checked after every poll");
+  }
+
+  @Test
+  void anUnknownPartitionByValueFailsNamingTheKey() {
+    Throwable t = catchThrowable(() -> BatchLoaderApplication.builder()
+        .web(WebApplicationType.NONE).properties("logging.level.root=OFF")
+        .run(concat(VALID, "--millrace.batch.partition-by=ARRIVAL")).close());
+    while (t != null && !(t instanceof org.springframework.boot.context.properties.bind.BindException)) {
+      t = t.getCause();
+    }
+    assertThat(t).hasMessage("Failed to bind properties under 'millrace.batch.partition-by' to "
+        + "dev.millrace.batch.config.BatchProperties$PartitionBy");
+  }
+
+  private static String[] concat(String[] a, String b) {
+    List<String> l = new ArrayList<>(List.of(a));
+    l.add(b);
+    return l.toArray(String[]::new);
+  }
+
+  @Test
+  void environmentVariableNamesBindToo() {
+    var env = new org.springframework.core.env.SystemEnvironmentPropertySource("systemEnvironment", java.util.Map.of(
+        "MILLRACE_BATCH_ROTATION_MAXRECORDS", "7",
+        "MILLRACE_BATCH_S3_BUCKET", "b",
+        "MILLRACE_BATCH_MARKER_GRACE", "15m"));
+    BatchProperties p = new org.springframework.boot.context.properties.bind.Binder(
+        org.springframework.boot.context.properties.source.ConfigurationPropertySources.from(env))
+        .bindOrCreate("millrace.batch", BatchProperties.class);
+    assertThat(p.s3().bucket()).isEqualTo("b");
+    assertThat(p.marker().grace()).hasMinutes(15);
+    assertThat(p.rotation().maxRecords()).isEqualTo(7);
+    assertThat(p.partitionBy()).isEqualTo(BatchProperties.PartitionBy.RECEIVED_AT);
+    assertThat(p.rotation().interval()).hasMinutes(5);
+  }
+}

@@ -1,0 +1,63 @@
+package dev.millrace.batch.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.millrace.batch.partition.Destination;
+import dev.millrace.batch.support.MemoryStore;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class RecoveryTest {
+
+  private final MemoryStore store = new MemoryStore();
+  private final ObjectNames names = new ObjectNames("events");
+  private final Destination views = Destination.of("page_view", 0);
+  private final Destination clicks = Destination.of("click", 0);
+
+  private void uploaded(Destination d, long first, long last, boolean dataExists) throws Exception {
+    String dataKey = names.dataKey(d, new ObjectNames.DataFile("t", 0, first, last));
+    store.put(names.receiptKey("t", 0, first, last), dataKey.getBytes(StandardCharsets.UTF_8));
+    if (dataExists) {
+      store.put(dataKey, new byte[] {1});
+    }
+  }
+
+  @Test
+  void aRecordIsADuplicateOnlyWhenAFileOfItsOwnDestinationCoversItsOffset() throws Exception {
+    // page_view file [10..50] was uploaded while a click file opened at 20 kept the commit at 20.
+    uploaded(views, 10, 50, true);
+    Recovery.Covered covered = Recovery.recover(store, names, "t", 0, 20);
+    assertThat(covered.contains(views, 25)).isTrue();
+    assertThat(covered.contains(views, 50)).isTrue();
+    assertThat(covered.contains(clicks, 25)).as("a click at 25 was in the unflushed click file").isFalse();
+    assertThat(covered.contains(views, 51)).isFalse();
+    assertThat(covered.maxLast()).isEqualTo(50);
+  }
+
+  @Test
+  void aReceiptWhoseUploadNeverHappenedIsIgnoredAndRemoved() throws Exception {
+    uploaded(views, 10, 50, false);
+    Recovery.Covered covered = Recovery.recover(store, names, "t", 0, 10);
+    assertThat(covered.contains(views, 30)).isFalse();
+    assertThat(store.objects).isEmpty();
+  }
+
+  @Test
+  void receiptsBelowTheCommittedOffsetAreGarbageCollected() throws Exception {
+    uploaded(views, 0, 9, true);
+    uploaded(clicks, 3, 70, true);
+    Recovery.Covered covered = Recovery.recover(store, names, "t", 0, 10);
+    assertThat(covered.files()).isEqualTo(1);
+    assertThat(covered.contains(clicks, 40)).isTrue();
+    assertThat(store.objects.keySet()).noneMatch(k -> k.equals(names.receiptKey("t", 0, 0, 9)));
+    assertThat(store.objects).containsKey(names.dataKey(views, new ObjectNames.DataFile("t", 0, 0, 9)));
+  }
+
+  @Test
+  void otherPartitionsReceiptsAreNotRead() throws Exception {
+    String dataKey = names.dataKey(views, new ObjectNames.DataFile("t", 1, 0, 100));
+    store.put(names.receiptKey("t", 1, 0, 100), dataKey.getBytes(StandardCharsets.UTF_8));
+    store.put(dataKey, new byte[] {1});
+    assertThat(Recovery.recover(store, names, "t", 0, 0).isEmpty()).isTrue();
+  }
+}
