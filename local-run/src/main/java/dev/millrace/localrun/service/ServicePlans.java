@@ -41,7 +41,7 @@ public final class ServicePlans {
   /** In start order: the enrichment API before the enricher that calls it. */
   public static List<ServiceSpec> plan(Infra infra, Ports ports, Settings settings) {
     return List.of(
-        new ServiceSpec("enrichment-api", "enrichment-api", "millrace-enrichment-api", "384m",
+        new ServiceSpec("enrichment-api", "enrichment-api", "millrace-enrichment-api", "512m",
             ports.enrichmentHttp(), enrichmentApi(ports, settings)),
         new ServiceSpec("collector", "collector-service", "millrace-collector-service", "384m",
             ports.collectorHttp(), collector(infra, ports, settings)),
@@ -66,6 +66,8 @@ public final class ServicePlans {
     Map<String, String> env = common(ports.enrichmentHttp());
     env.put("MILLRACE_ENRICHMENT_GRPC_PORT", Integer.toString(ports.enrichmentGrpc()));
     env.put("MILLRACE_ENRICHMENT_PII_KEY", settings.piiKey());
+    // The demo's signup events carry an e-mail: it reaches the stores only pseudonymised.
+    env.put("MILLRACE_ENRICHMENT_PII_PAYLOADPATHS_0_", "$.email");
     return env;
   }
 

@@ -68,6 +68,13 @@ class ServicePlansTest {
   }
 
   @Test
+  void theSignupEmailIsPseudonymised() {
+    assertThat(service("enrichment-api").env())
+        .containsEntry("MILLRACE_ENRICHMENT_PII_KEY", "pii-key")
+        .containsEntry("MILLRACE_ENRICHMENT_PII_PAYLOADPATHS_0_", "$.email");
+  }
+
+  @Test
   void kafkaUsersGetTheBrokerAndTheLoadersTheirStores() {
     for (String name : List.of("collector", "enricher", "realtime-loader", "batch-loader")) {
       assertThat(service(name).env().values()).as(name).contains("127.0.0.1:39092");
