@@ -160,12 +160,21 @@ class PipelineEndToEndIT {
         .as("valid events the enricher dead-lettered").isEmpty();
 
     // 7. S3: every enriched record is in the Parquet files exactly once (a resent event once per send).
-    int[] files = new int[1];
-    Map<String, Long> rows = ParquetOnS3.rowsByEventId(launcher.infra(), ServicePlans.BUCKET, parquet, files);
     Map<String, Long> expectedRows = new HashMap<>();
     accepted.forEach((id, sends) -> {
       if (eventDocs.containsKey(id)) expectedRows.put(id, (long) sends.size());
     });
+    // Files are uploaded when they rotate; read again until the store holds every row or a minute passes.
+    int[] files = new int[1];
+    Map<String, Long> rows = Map.of();
+    for (long until = System.nanoTime() + Duration.ofMinutes(1).toNanos(); System.nanoTime() < until; ) {
+      try (var old = Files.list(parquet)) {
+        for (Path f : old.toList()) Files.delete(f);
+      }
+      rows = ParquetOnS3.rowsByEventId(launcher.infra(), ServicePlans.BUCKET, parquet, files);
+      if (rows.equals(expectedRows)) break;
+      Thread.sleep(2000);
+    }
     assertThat(rows).as("rows per event id in %d Parquet files", files[0]).isEqualTo(expectedRows);
 
     // 8. Event-to-searchable latency, printed (a figure, not an assertion).

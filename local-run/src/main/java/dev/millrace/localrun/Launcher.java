@@ -171,7 +171,7 @@ public final class Launcher implements AutoCloseable {
    * Waits until the pipeline has caught up with what the collector answered: the raw topic holds
    * {@code accepted} records, each is enriched or dead-lettered, Elasticsearch holds at least
    * {@code expectedDocuments} (one per distinct accepted id plus one per refused event), and the batch
-   * loader has written every enriched record. Returns false on timeout; throws if a service died.
+   * loader has written every enriched record and uploaded every file. Returns false on timeout; throws if a service died.
    */
   public boolean awaitSettled(long accepted, long expectedDocuments, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -180,7 +180,7 @@ public final class Launcher implements AutoCloseable {
       PipelineCounts c = watcher.counts();
       boolean kafkaDone = c.raw() >= accepted && c.enriched() + c.enricherDeadLetters() >= c.raw();
       boolean searchable = c.indexedEvents() + c.indexedDeadLetters() >= expectedDocuments;
-      boolean onS3 = c.s3Rows() < 0 ? c.s3Objects() > 0 : c.s3Rows() >= c.enriched();
+      boolean onS3 = c.s3Rows() < 0 ? c.s3Objects() > 0 : c.s3Rows() >= c.enriched() && c.s3FilesNotUploaded() == 0;
       if (kafkaDone && searchable && onS3) {
         return true;
       }

@@ -12,11 +12,13 @@ package dev.millrace.localrun.watch;
  * @param indexedEvents enriched events searchable in Elasticsearch
  * @param indexedDeadLetters dead letters searchable in Elasticsearch
  * @param s3Objects Parquet objects in the bucket
- * @param s3Rows rows written to S3, from the batch loader's metrics
+ * @param s3Rows rows the batch loader wrote to Parquet files (its metrics)
+ * @param s3FilesNotUploaded files the batch loader still has open or waiting for upload; while it is
+ *     not 0 some of {@code s3Rows} are not on S3 yet
  */
 public record PipelineCounts(long raw, long collectorDeadLetters, long enriched, long enricherDeadLetters,
                              long batchDeadLetters, long indexedEvents, long indexedDeadLetters, long s3Objects,
-                             long s3Rows) {
+                             long s3Rows, long s3FilesNotUploaded) {
 
   /** Everything the collector saw: accepted plus refused. */
   public long collected() {

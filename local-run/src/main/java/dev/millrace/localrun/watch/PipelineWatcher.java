@@ -96,9 +96,10 @@ public final class PipelineWatcher implements AutoCloseable {
 
   /** Counts now; asks Elasticsearch, S3 and the batch loader, so it takes a few milliseconds. */
   public PipelineCounts counts() {
+    long[] batch = batchLoader();
     return new PipelineCounts(count("raw"), count("collector-dl"), count("enriched"), count("enricher-dl"),
         count("batch-dl"), esCount("millrace-events*"), esCount("millrace-dead-letters*"), s3Objects(),
-        batchRows());
+        batch[0], batch[1]);
   }
 
   private long count(String role) {
@@ -132,20 +133,27 @@ public final class PipelineWatcher implements AutoCloseable {
     }
   }
 
-  private long batchRows() {
+  /** Rows written and files not yet uploaded, from the batch loader's metrics; -1 when unknown. */
+  private long[] batchLoader() {
     try {
       HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(batchPrometheusUrl))
           .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) return -1;
-      return (long) Prometheus.sum(response.body(), BATCH_ROWS_METRIC);
+      if (response.statusCode() != 200) return new long[] {-1, -1};
+      double open = Prometheus.sum(response.body(), BATCH_OPEN_FILES_METRIC);
+      double pending = Prometheus.sum(response.body(), BATCH_PENDING_UPLOADS_METRIC);
+      return new long[] {(long) Prometheus.sum(response.body(), BATCH_ROWS_METRIC),
+          open < 0 || pending < 0 ? -1 : (long) (open + pending)};
     } catch (Exception e) {
       if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-      return -1;
+      return new long[] {-1, -1};
     }
   }
 
   /** The batch loader's counter of rows in uploaded Parquet files. */
   static final String BATCH_ROWS_METRIC = "millrace_batch_rows_total";
+  /** The batch loader's gauges of files still open and closed files waiting for their upload. */
+  static final String BATCH_OPEN_FILES_METRIC = "millrace_batch_open_files";
+  static final String BATCH_PENDING_UPLOADS_METRIC = "millrace_batch_pending_uploads";
 
   @Override
   public void close() {

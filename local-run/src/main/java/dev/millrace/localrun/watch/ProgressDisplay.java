@@ -34,7 +34,9 @@ public final class ProgressDisplay {
             n(c.collectorDeadLetters()), n(c.enricherDeadLetters()), n(c.batchDeadLetters())),
         String.format(Locale.ROOT, "  indexed in ES  %s events · %s dead letters",
             n(c.indexedEvents()), n(c.indexedDeadLetters())),
-        String.format(Locale.ROOT, "  written to S3  %s rows in %s Parquet files", n(c.s3Rows()), n(c.s3Objects())));
+        String.format(Locale.ROOT, "  written to S3  %s rows in %s Parquet files%s", n(c.s3Rows()), n(c.s3Objects()),
+            c.s3FilesNotUploaded() > 0
+                ? String.format(Locale.ROOT, " (%,d more files open or uploading)", c.s3FilesNotUploaded()) : ""));
   }
 
   private static String n(long value) {

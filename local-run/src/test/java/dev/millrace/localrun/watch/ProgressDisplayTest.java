@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class ProgressDisplayTest {
 
-  static final PipelineCounts COUNTS = new PipelineCounts(2940, 60, 2900, 40, 0, 2890, 100, 3, 2900);
+  static final PipelineCounts COUNTS = new PipelineCounts(2940, 60, 2900, 40, 0, 2890, 100, 3, 2900, 2);
 
   @Test
   void oneLinePerStageWithEveryCount() {
@@ -20,12 +20,12 @@ class ProgressDisplayTest {
     assertThat(lines.get(2)).contains("2,900");
     assertThat(lines.get(3)).contains("collector 60").contains("enricher 40").contains("batch loader 0");
     assertThat(lines.get(4)).contains("2,890 events").contains("100 dead letters");
-    assertThat(lines.get(5)).contains("2,900 rows in 3 Parquet files");
+    assertThat(lines.get(5)).contains("2,900 rows in 3 Parquet files (2 more files open or uploading)");
   }
 
   @Test
   void anUnknownCountShowsAsAQuestionMark() {
-    List<String> lines = ProgressDisplay.lines(new PipelineCounts(1, 0, 0, 0, 0, -1, -1, -1, -1), "");
+    List<String> lines = ProgressDisplay.lines(new PipelineCounts(1, 0, 0, 0, 0, -1, -1, -1, -1, -1), "");
     assertThat(lines.get(4)).contains("? events");
   }
 
