@@ -1,0 +1,328 @@
+package dev.millrace.bench.enricher;
+
+import com.google.protobuf.Timestamp;
+import dev.millrace.bench.BenchContext;
+import dev.millrace.bench.Benchmark;
+import dev.millrace.bench.Result;
+import dev.millrace.enricher.config.EnricherConfiguration;
+import dev.millrace.enricher.config.EnricherProperties;
+import dev.millrace.enricher.config.StreamsSettings;
+import dev.millrace.enricher.enrich.CachingEnricher;
+import dev.millrace.enricher.enrich.EnrichmentChannels;
+import dev.millrace.enricher.enrich.EnrichmentClient;
+import dev.millrace.enricher.enrich.RetryClock;
+import dev.millrace.enricher.schema.PayloadValidator;
+import dev.millrace.enricher.schema.SchemaStore;
+import dev.millrace.enricher.topology.EnricherMetrics;
+import dev.millrace.enricher.topology.EnricherTopology;
+import dev.millrace.enrichment.config.EnrichmentConfig;
+import dev.millrace.enrichment.grpc.EnrichmentServer;
+import dev.millrace.localstack.KafkaServer;
+import dev.millrace.localstack.LocalStack;
+import dev.millrace.proto.v1.CollectorMetadata;
+import dev.millrace.proto.v1.Context;
+import dev.millrace.proto.v1.Event;
+import dev.millrace.proto.v1.RawEvent;
+import dev.millrace.proto.v1.Transport;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+/**
+ * Enricher throughput end to end — raw records already on the raw topic, enriched records
+ * committed on the enriched topic, the real enrichment API in this JVM over loopback TCP — next to
+ * an identity Kafka Streams topology with the same exactly-once settings, measured first in the
+ * same run on the same broker. Both clocks start when Kafka Streams reaches RUNNING and stop when
+ * a read_committed consumer has seen the last record.
+ */
+public final class EnricherBenchmark implements Benchmark {
+
+  public static final String IDENTITY_ROW = "kafka streams identity (exactly_once_v2)";
+  public static final String ENRICHER_ROW = "enricher end to end (eos, real enrichment API)";
+  private static final int PARTITIONS = 3;
+  private static final Duration COMMIT_INTERVAL = Duration.ofMillis(500);
+
+  @Override
+  public int order() {
+    return 300;
+  }
+
+  @Override
+  public String name() {
+    return "enricher";
+  }
+
+  @Override
+  public List<Result> run(BenchContext context) throws Exception {
+    int n = context.scaled(50_000);
+    KafkaServer kafka = LocalStack.kafka();
+    String run = UUID.randomUUID().toString().substring(0, 8);
+
+    // Identity first, so the enricher's row has its baseline from this run.
+    String idIn = "bench-identity-in-" + run;
+    String idOut = "bench-identity-out-" + run;
+    kafka.createTopics(PARTITIONS, idIn, idOut);
+    long bytes = produce(kafka, idIn, n);
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.stream(idIn, Consumed.with(Serdes.String(), Serdes.ByteArray()))
+        .to(idOut, Produced.with(Serdes.String(), Serdes.ByteArray()));
+    EnricherProperties identityProps = properties(kafka, "bench-identity-" + run, idIn, idOut, "unused", "127.0.0.1:1");
+    double identitySeconds = measure(kafka, builder.build(), StreamsSettings.of(identityProps), n, idOut);
+    Result identity = Result.throughput(IDENTITY_ROW, n, "records", identitySeconds, bytes)
+        .withNote("source -> sink, bytes, " + PARTITIONS + " partitions, 1 thread, commit every "
+            + COMMIT_INTERVAL.toMillis() + " ms");
+
+    String raw = "bench-raw-" + run;
+    String enriched = "bench-enriched-" + run;
+    String deadLetter = "bench-dead-letter-" + run;
+    kafka.createTopics(PARTITIONS, raw, enriched, deadLetter);
+    produce(kafka, raw, n);
+    EnrichmentConfig apiConfig = EnrichmentConfig.builder()
+        .piiKey("bench-only-pii-key-0123456789abcdef0123456789", "$.email").build();
+    try (EnrichmentServer api = EnrichmentServer.start(
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), apiConfig)) {
+      EnricherProperties p = properties(kafka, "bench-enricher-" + run, raw, enriched, deadLetter,
+          "127.0.0.1:" + api.port());
+      ManagedChannel channel = EnrichmentChannels.plaintext(p.enrichment().target(), p.enrichment().maxAttempts(),
+          p.enrichment().backoffInitial(), p.enrichment().backoffMax());
+      try {
+        CachingEnricher enricher = new CachingEnricher(new EnrichmentClient(channel, p.enrichment().deadline()),
+            p.enrichment().cacheMaxEntries(), p.enrichment().cacheTtl());
+        CountingMetrics metrics = new CountingMetrics();
+        Topology topology = EnricherTopology.build(EnricherConfiguration.topics(p),
+            new PayloadValidator(SchemaStore.at(p.schemas().location())), enricher,
+            EnricherConfiguration.options(p), metrics, RetryClock.SYSTEM);
+        double seconds = measure(kafka, topology, StreamsSettings.of(p), n, enriched, deadLetter);
+        Result row = Result.throughput(ENRICHER_ROW, n, "events", seconds, bytes)
+            .comparedTo(IDENTITY_ROW)
+            .withNote(String.format(Locale.ROOT,
+                "target >= 0.5x; %.0f items/call, cache hits %.0f%%, %d dead letters",
+                metrics.items.get() / (double) Math.max(1, metrics.calls.get()),
+                100 * enricher.cache().stats().hitRate(), metrics.deadLetters.get()));
+        return List.of(identity, row);
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  private static EnricherProperties properties(KafkaServer kafka, String appId, String raw, String enriched,
+                                               String deadLetter, String target) throws Exception {
+    Map<String, String> m = new HashMap<>();
+    m.put("millrace.enricher.application-id", appId);
+    m.put("millrace.enricher.bootstrap-servers", kafka.bootstrapServers());
+    m.put("millrace.enricher.topics.raw", raw);
+    m.put("millrace.enricher.topics.enriched", enriched);
+    m.put("millrace.enricher.topics.dead-letter", deadLetter);
+    m.put("millrace.enricher.enrichment.target", target);
+    m.put("millrace.enricher.streams.state-dir", Files.createTempDirectory("bench-streams").toString());
+    // Both rows commit at the same interval; each commit is a few round trips on the broker.
+    m.put("millrace.enricher.streams.commit-interval", COMMIT_INTERVAL.toMillis() + "ms");
+    return new Binder(new MapConfigurationPropertySource(m))
+        .bindOrCreate("millrace.enricher", Bindable.of(EnricherProperties.class));
+  }
+
+  /** Seconds from RUNNING until {@code n} records are committed on the {@code out} topics. */
+  private static double measure(KafkaServer kafka, Topology topology, Properties props, int n, String... out)
+      throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    try (KafkaStreams streams = new KafkaStreams(topology, props);
+         KafkaConsumer<String, byte[]> consumer = committedReader(kafka, out)) {
+      streams.setStateListener((now, before) -> {
+        if (now == KafkaStreams.State.RUNNING) {
+          running.countDown();
+        }
+      });
+      streams.start();
+      if (!running.await(120, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("kafka streams did not reach RUNNING");
+      }
+      long start = System.nanoTime();
+      long seen = 0;
+      long deadline = start + TimeUnit.MINUTES.toNanos(3);
+      while (seen < n) {
+        seen += consumer.poll(Duration.ofMillis(100)).count();
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("only " + seen + " of " + n + " records on " + List.of(out));
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      streams.close(Duration.ofSeconds(30));
+      return seconds;
+    }
+  }
+
+  private static KafkaConsumer<String, byte[]> committedReader(KafkaServer kafka, String... topics) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> tps = new java.util.ArrayList<>();
+    for (String topic : topics) {
+      for (int i = 0; i < PARTITIONS; i++) {
+        tps.add(new TopicPartition(topic, i));
+      }
+    }
+    c.assign(tps);
+    c.seekToBeginning(tps);
+    return c;
+  }
+
+  /** Produces {@code n} valid raw events of the five types; returns the bytes written. */
+  private static long produce(KafkaServer kafka, String topic, int n) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    long bytes = 0;
+    AtomicLong failed = new AtomicLong();
+    try (KafkaProducer<String, byte[]> producer =
+             new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      awaitLeaders(producer, topic);
+      for (int i = 0; i < n; i++) {
+        String id = UUID.randomUUID().toString();
+        byte[] value = event(id, i).toByteArray();
+        bytes += value.length;
+        producer.send(new ProducerRecord<>(topic, id, value), (md, e) -> {
+          if (e != null) {
+            failed.incrementAndGet();
+          }
+        });
+      }
+      producer.flush();
+    }
+    if (failed.get() > 0) {
+      throw new IllegalStateException(failed.get() + " of " + n + " records could not be produced to " + topic);
+    }
+    return bytes;
+  }
+
+  /**
+   * A topic created a moment ago may not have settled leaders yet; sending into that has shown
+   * NOT_LEADER and then OUT_OF_ORDER_SEQUENCE errors on the single-node broker.
+   */
+  private static void awaitLeaders(KafkaProducer<String, byte[]> producer, String topic) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      var partitions = producer.partitionsFor(topic);
+      if (partitions.size() == PARTITIONS && partitions.stream().allMatch(pi -> pi.leader() != null)) {
+        break;
+      }
+      sleep(100);
+    }
+    sleep(1000);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final String[][] TYPES = {
+      {"page_view", "{\"path\":\"/p/%d\",\"title\":\"Product %d\",\"page_type\":\"product\"}"},
+      {"link_click", "{\"target_url\":\"https://partner.example/%d\",\"link_text\":\"offer %d\",\"outbound\":true}"},
+      {"add_to_cart", "{\"product_id\":\"p-%d\",\"quantity\":%d,\"unit_price\":19.99,\"currency\":\"EUR\"}"},
+      {"purchase", "{\"order_id\":\"o-%d\",\"currency\":\"EUR\",\"total\":39.98,\"items\":[{\"product_id\":\"p-%d\","
+          + "\"quantity\":2,\"unit_price\":19.99}],\"payment_method\":\"card\"}"},
+      {"signup", "{\"method\":\"email\",\"email\":\"user%d@example.com\",\"plan\":\"free\",\"marketing_opt_in\":%s}"},
+  };
+  private static final String[] AGENTS = {
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+      "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+      "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36",
+  };
+
+  private static RawEvent event(String id, int i) {
+    String[] type = TYPES[i % TYPES.length];
+    String payload = type[0].equals("signup")
+        ? String.format(Locale.ROOT, type[1], i, i % 2 == 0)
+        : String.format(Locale.ROOT, type[1], i, 1 + i % 5);
+    return RawEvent.newBuilder()
+        .setEvent(Event.newBuilder()
+            .setEventId(id).setEventType(type[0]).setSchemaVersion("1-0-0")
+            .setOccurredAt(Timestamp.newBuilder().setSeconds(1_790_000_000L + i))
+            .setSource("shop-web")
+            .setContext(Context.newBuilder()
+                .setUserAgent(AGENTS[i % AGENTS.length])
+                .setIp("203.0.113." + (i % 250))
+                .setPageUrl("https://shop.example/p/" + (i % 500) + "?utm_source=news&utm_medium=email&utm_campaign=spring")
+                .setReferrer(i % 3 == 0 ? "https://www.google.com/search?q=kettle" : "")
+                .setUserId("user-" + (i % 1000))
+                .setAnonymousId("anon-" + (i % 5000))
+                .setLocale("en-GB"))
+            .setPayloadJson(payload))
+        .setMetadata(CollectorMetadata.newBuilder()
+            .setReceivedAt(Timestamp.newBuilder().setSeconds(1_790_000_001L + i))
+            .setCollectorInstance("collector-0").setRequestId("req-" + (i / 100))
+            .setClientIp("198.51.100." + (i % 250)).setWriteKeyId("wk-1")
+            .setTransport(Transport.TRANSPORT_REST).setBatchIndex(i % 100))
+        .build();
+  }
+
+  /** Counts calls and items, for the note. */
+  private static final class CountingMetrics implements EnricherMetrics {
+    final AtomicLong calls = new AtomicLong();
+    final AtomicLong items = new AtomicLong();
+    final AtomicLong deadLetters = new AtomicLong();
+
+    @Override
+    public void received() {}
+
+    @Override
+    public void enriched() {}
+
+    @Override
+    public void deadLettered(dev.millrace.proto.v1.ReasonCode reason) {
+      deadLetters.incrementAndGet();
+    }
+
+    @Override
+    public void enrichmentCall(long nanos, int batchSize, boolean ok) {
+      if (ok) {
+        calls.incrementAndGet();
+        items.addAndGet(batchSize);
+      }
+    }
+
+    @Override
+    public void pending(int delta) {}
+  }
+}

@@ -1,0 +1,106 @@
+package dev.millrace.enricher.schema;
+
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SchemaRegistryConfig;
+import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.path.PathType;
+import dev.millrace.proto.v1.Violation;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.regex.Pattern;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Checks an event's payload against the JSON Schema (2020-12) of its type and SchemaVer version.
+ *
+ * <p>Compiled schemas are cached for the life of the process, including the answer "there is none",
+ * so an unknown type costs one lookup, not one per event: a schema added to a directory location
+ * is seen after a restart. Thread-safe.
+ */
+public final class PayloadValidator {
+
+  // Names become path segments: anything else could point outside the schema location.
+  private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]{0,63}");
+  private static final Pattern SCHEMA_VER = Pattern.compile("[1-9][0-9]{0,5}-(0|[1-9][0-9]{0,5})-(0|[1-9][0-9]{0,5})");
+
+  private final SchemaStore store;
+  private final SchemaRegistry registry;
+  private final JsonMapper json = JsonMapper.builder().build();
+  private final ConcurrentMap<String, Optional<Schema>> compiled = new ConcurrentHashMap<>();
+
+  public PayloadValidator(SchemaStore store) {
+    this.store = store;
+    SchemaRegistryConfig config = SchemaRegistryConfig.builder()
+        .pathType(PathType.JSON_POINTER)
+        .formatAssertionsEnabled(true)
+        .locale(Locale.ROOT)
+        .build();
+    this.registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+        builder -> builder.schemaRegistryConfig(config));
+  }
+
+  /** Checks {@code payloadJson}; pointers in violations start at {@code /payload}. */
+  public Validation validate(String eventType, String version, String payloadJson) {
+    if (!EVENT_TYPE.matcher(eventType).matches() || !SCHEMA_VER.matcher(version).matches()) {
+      return new Validation.UnknownSchema("no schema for event type '" + printable(eventType)
+          + "' version '" + printable(version) + "'");
+    }
+    Optional<Schema> schema = compiled.computeIfAbsent(eventType + "/" + version,
+        k -> load(eventType, version));
+    if (schema.isEmpty()) {
+      return new Validation.UnknownSchema("no schema for event type '" + eventType + "' version '"
+          + version + "' in " + store.describe());
+    }
+    JsonNode payload;
+    try {
+      payload = json.readTree(payloadJson);
+    } catch (JacksonException e) {
+      return new Validation.Invalid(List.of(Violation.newBuilder()
+          .setPointer("/payload").setKeyword("json")
+          .setMessage("payload is not valid JSON").build()));
+    }
+    List<Error> errors = schema.get().validate(payload);
+    if (errors.isEmpty()) {
+      return Validation.VALID;
+    }
+    return new Validation.Invalid(errors.stream().map(PayloadValidator::toViolation).toList());
+  }
+
+  private Optional<Schema> load(String eventType, String version) {
+    Optional<InputStream> in = store.open(eventType, version);
+    if (in.isEmpty()) {
+      return Optional.empty();
+    }
+    try (InputStream stream = in.get()) {
+      return Optional.of(registry.getSchema(stream));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read schema " + eventType + "/" + version, e);
+    }
+  }
+
+  private static Violation toViolation(Error error) {
+    String pointer = error.getInstanceLocation() == null ? "" : error.getInstanceLocation().toString();
+    // The library reports the root as "" (JSON Pointer) and children as "/a/0/b".
+    return Violation.newBuilder()
+        .setPointer("/payload" + pointer)
+        .setMessage(error.getMessage() == null ? "" : error.getMessage())
+        .setKeyword(error.getKeyword() == null ? "" : error.getKeyword())
+        .build();
+  }
+
+  // Names come from producers: never echo arbitrary bytes or lengths into a dead letter message.
+  private static String printable(String s) {
+    String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    return cut.replaceAll("[^\\x20-\\x7e]", "?");
+  }
+}

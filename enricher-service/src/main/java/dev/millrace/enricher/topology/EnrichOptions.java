@@ -1,0 +1,20 @@
+package dev.millrace.enricher.topology;
+
+import dev.millrace.enricher.enrich.Backoff;
+import dev.millrace.enricher.enrich.OnUnavailable;
+import java.time.Duration;
+
+/**
+ * How the topology batches calls to the enrichment API and rides out its outages.
+ *
+ * @param batchSize records per call; a call goes out as soon as a task holds this many
+ * @param linger the longest a record waits for its batch to fill
+ * @param maxPending records a task holds while the API is down before it stops taking more
+ * @param maxBlock the longest one record's processing may wait for room (well under the
+ *     transaction timeout and max.poll.interval.ms)
+ * @param backoff the waits between failed calls
+ * @param onUnavailable what to do once the API has been unavailable for {@code unavailableBound}
+ * @param unavailableBound how long an outage lasts before {@code onUnavailable} applies
+ */
+public record EnrichOptions(int batchSize, Duration linger, int maxPending, Duration maxBlock,
+                            Backoff backoff, OnUnavailable onUnavailable, Duration unavailableBound) {}
