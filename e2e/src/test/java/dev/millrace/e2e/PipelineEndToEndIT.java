@@ -33,7 +33,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
@@ -46,8 +45,6 @@ import tools.jackson.databind.JsonNode;
  * does — fed over REST and gRPC with valid, invalid and resent events, then checked event by event.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Disabled("the services are not on main yet: collector-service, enrichment-api, enricher-service, realtime-loader,"
-    + " batch-loader have no exec jar to run")
 @Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES)
 class PipelineEndToEndIT {
 
