@@ -1,0 +1,281 @@
+package dev.millrace.localrun;
+
+import dev.millrace.localrun.service.Ports;
+import dev.millrace.localrun.service.ServicePlans;
+import dev.millrace.localrun.service.ServiceProcess;
+import dev.millrace.localrun.service.ServiceSpec;
+import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.LocalStackInfra;
+import dev.millrace.localrun.watch.PipelineCounts;
+import dev.millrace.localrun.watch.PipelineWatcher;
+import dev.millrace.proto.WireNames;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Stream;
+
+/**
+ * Starts the whole pipeline on this machine: the local stack (Kafka, Elasticsearch, S3) in this JVM's
+ * child processes, then each service as its own {@code java -jar} process from its shipped exec jar,
+ * configured only by environment variables; waits for every readiness check. {@link #close()} stops
+ * them all and deletes what the run created except the logs. Used by {@code ./millrace up}, the
+ * end-to-end test and the full-pipeline benchmark.
+ */
+public final class Launcher implements AutoCloseable {
+
+  /**
+   * @param repo the repository root, where {@code <module>/target/*-exec.jar} are
+   * @param home the run's folder (logs, state, pid file), e.g. {@code .millrace}
+   * @param ports how service ports are chosen
+   * @param readyTimeout how long each service may take to become ready
+   * @param batchRotation the batch loader's file rotation interval (short, so files show up quickly)
+   */
+  public record Options(Path repo, Path home, Ports.Choice ports, Duration readyTimeout, String batchRotation) {
+    public static Options defaults(Path repo) {
+      return new Options(repo, repo.resolve(".millrace"), Ports.Choice.DEFAULT, Duration.ofMinutes(3), "10s");
+    }
+  }
+
+  private final Options options;
+  private final Ports ports;
+  private final String writeKey;
+  private final List<ServiceProcess> services = Collections.synchronizedList(new ArrayList<>());
+  private Infra infra;
+  private PipelineWatcher watcher;
+  private volatile boolean closed;
+
+  private Launcher(Options options, Ports ports, String writeKey) {
+    this.options = options;
+    this.ports = ports;
+    this.writeKey = writeKey;
+  }
+
+  /** The version of the service jars, as built with this launcher. */
+  public static String version() {
+    Properties props = new Properties();
+    try (InputStream in = Launcher.class.getResourceAsStream("/millrace-local-run.properties")) {
+      props.load(in);
+    } catch (IOException | NullPointerException e) {
+      throw new IllegalStateException("millrace-local-run.properties is missing from the launcher jar", e);
+    }
+    return props.getProperty("version");
+  }
+
+  /** Starts everything; on any failure stops what was started and throws a LaunchException. */
+  public static Launcher start(Options options, PrintStream out) {
+    Ports ports = Ports.choose(options.ports());
+    for (ServiceSpec spec : ServicePlans.plan(new Infra("", "", "", "", "", ""), ports, settings(options, "x"))) {
+      // Before anything starts: a missing jar is the most common first-run mistake.
+      Path jar = spec.jar(options.repo(), version());
+      if (!Files.isRegularFile(jar)) {
+        throw new LaunchException(jar + " is missing; build the services with `./mvnw -q -DskipTests package`.");
+      }
+    }
+    Launcher launcher = new Launcher(options, ports, "wk_" + token());
+    try {
+      launcher.boot(out);
+      return launcher;
+    } catch (RuntimeException e) {
+      launcher.close();
+      throw e;
+    }
+  }
+
+  private void boot(PrintStream out) {
+    Path logs = options.home().resolve("logs");
+    reapEarlierRun();
+    prepare(logs);
+    out.println("starting Kafka, Elasticsearch and S3 (local-stack) ...");
+    long t0 = System.nanoTime();
+    infra = LocalStackInfra.start(3, ServicePlans.TOPICS, ServicePlans.BUCKET);
+    out.printf(Locale.ROOT, "  ready in %.0f s: Kafka %s, Elasticsearch %s, S3 %s%n",
+        (System.nanoTime() - t0) / 1e9, infra.bootstrapServers(), infra.elasticsearchUrl(), infra.s3Endpoint());
+    List<ServiceSpec> plan = ServicePlans.plan(infra, ports, settings(options, writeKey));
+    out.println("starting " + String.join(", ", plan.stream().map(ServiceSpec::name).toList()) + " ...");
+    t0 = System.nanoTime();
+    for (ServiceSpec spec : plan) {
+      services.add(ServiceProcess.start(spec, spec.jar(options.repo(), version()), logs, List.of()));
+      writePids();
+    }
+    // Readiness in parallel: the services start at the same time and are waited for together.
+    List<CompletableFuture<Void>> ready = services.stream()
+        .map(s -> CompletableFuture.runAsync(() -> s.awaitReady(options.readyTimeout()))).toList();
+    try {
+      CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof LaunchException l ? l : new LaunchException(e.getCause().getMessage(), e);
+    }
+    out.printf(Locale.ROOT, "  all ready in %.0f s; logs in %s%n", (System.nanoTime() - t0) / 1e9, logs);
+    watcher = new PipelineWatcher(infra, topicRoles(), ServicePlans.BUCKET, plan.get(4).prometheusUrl());
+  }
+
+  private static ServicePlans.Settings settings(Options options, String writeKey) {
+    // The PII key is an HMAC secret: 32 random bytes, as hex (64 characters).
+    return new ServicePlans.Settings(writeKey, token() + token(), options.home().resolve("state"),
+        options.batchRotation());
+  }
+
+  public static Map<String, String> topicRoles() {
+    Map<String, String> roles = new LinkedHashMap<>();
+    roles.put("raw", WireNames.RAW_TOPIC);
+    roles.put("collector-dl", WireNames.COLLECTOR_DEAD_LETTER_TOPIC);
+    roles.put("enriched", WireNames.ENRICHED_TOPIC);
+    roles.put("enricher-dl", WireNames.ENRICHER_DEAD_LETTER_TOPIC);
+    roles.put("batch-dl", ServicePlans.TOPICS.get(4));
+    return roles;
+  }
+
+  public Infra infra() { return infra; }
+  public Ports ports() { return ports; }
+  public String writeKey() { return writeKey; }
+  public PipelineWatcher watcher() { return watcher; }
+  public List<ServiceProcess> services() { return List.copyOf(services); }
+  public Path logs() { return options.home().resolve("logs"); }
+
+  /** The service of that name (e.g. "collector"). */
+  public ServiceProcess service(String name) {
+    return services.stream().filter(s -> s.spec().name().equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no service " + name));
+  }
+
+  /** Throws a LaunchException naming the first service that died, with its log. */
+  public void checkAlive() {
+    if (closed) {
+      return; // stopping: services going away is expected
+    }
+    for (ServiceProcess s : services()) {
+      if (!s.isAlive()) {
+        throw new LaunchException(s.spec().name() + " stopped unexpectedly.\nIts log: " + s.log() + "\nLast lines:\n"
+            + String.join("\n", ServiceProcess.tail(s.log(), 20)));
+      }
+    }
+  }
+
+  /**
+   * Waits until the pipeline has caught up with what the collector answered: the raw topic holds
+   * {@code accepted} records, each is enriched or dead-lettered, Elasticsearch holds at least
+   * {@code expectedDocuments} (one per distinct accepted id plus one per refused event), and the batch
+   * loader has written every enriched record and uploaded every file. Returns false on timeout; throws if a service died.
+   */
+  public boolean awaitSettled(long accepted, long expectedDocuments, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      checkAlive();
+      PipelineCounts c = watcher.counts();
+      boolean kafkaDone = c.raw() >= accepted && c.enriched() + c.enricherDeadLetters() >= c.raw();
+      boolean searchable = c.indexedEvents() + c.indexedDeadLetters() >= expectedDocuments;
+      boolean onS3 = c.s3Rows() < 0 ? c.s3Objects() > 0 : c.s3Rows() >= c.enriched() && c.s3FilesNotUploaded() == 0;
+      if (kafkaDone && searchable && onS3) {
+        return true;
+      }
+      Thread.sleep(500);
+    }
+    return false;
+  }
+
+  /** Stops the services (last started first), then the local stack; deletes state and the pid file. */
+  @Override
+  public synchronized void close() {
+    if (closed) return;
+    closed = true;
+    if (watcher != null) watcher.close();
+    List<ServiceProcess> reverse = new ArrayList<>(services);
+    Collections.reverse(reverse);
+    // In parallel: each gets its grace period at the same time, so Ctrl-C returns within seconds.
+    reverse.stream().map(s -> CompletableFuture.runAsync(() -> s.stop(Duration.ofSeconds(20))))
+        .toList().forEach(CompletableFuture::join);
+    LocalStackInfra.stop();
+    deleteTree(options.home().resolve("state"));
+    try {
+      Files.deleteIfExists(pidFile());
+    } catch (IOException ignored) {
+      // A stale pid file is checked against live processes on the next run.
+    }
+  }
+
+  private Path pidFile() {
+    return options.home().resolve("pids");
+  }
+
+  private void writePids() {
+    StringBuilder text = new StringBuilder("launcher " + ProcessHandle.current().pid() + "\n");
+    services().forEach(s -> text.append(s.spec().name()).append(' ').append(s.pid()).append('\n'));
+    try {
+      Files.writeString(pidFile(), text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A launcher killed hard (kill -9) leaves its services running: end them, or refuse if it is alive. */
+  private void reapEarlierRun() {
+    Path file = pidFile();
+    if (!Files.isRegularFile(file)) return;
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file);
+    } catch (IOException e) {
+      return;
+    }
+    for (String line : lines) {
+      String[] parts = line.split(" ");
+      if (parts.length != 2) continue;
+      long pid = Long.parseLong(parts[1]);
+      var handle = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+      if (handle.isEmpty() || pid == ProcessHandle.current().pid()) continue;
+      String command = handle.get().info().commandLine().orElse("");
+      if (parts[0].equals("launcher") && command.contains("millrace")) {
+        throw new LaunchException("another `./millrace up` is running (pid " + pid + "); stop it with Ctrl-C or `kill "
+            + pid + "`, or give this run its own folder and ports.");
+      }
+      if (command.contains("-exec.jar")) {
+        handle.get().destroyForcibly();
+      }
+    }
+  }
+
+  private void prepare(Path logs) {
+    try {
+      Files.createDirectories(logs);
+      deleteTree(options.home().resolve("state"));
+      try (Stream<Path> old = Files.list(logs)) {
+        for (Path log : old.filter(p -> p.toString().endsWith(".log")).toList()) {
+          Files.delete(log); // each run starts with fresh logs
+        }
+      }
+    } catch (IOException e) {
+      throw new LaunchException("cannot prepare " + options.home() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    if (!Files.exists(root)) return;
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // Best effort: the next run deletes it again before starting.
+    }
+  }
+
+  private static String token() {
+    byte[] bytes = new byte[16];
+    new SecureRandom().nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+}

@@ -1,0 +1,197 @@
+package dev.millrace.localrun;
+
+import dev.millrace.localrun.service.Ports;
+import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.watch.ProgressDisplay;
+import dev.millrace.producer.run.LoadRun;
+import dev.millrace.producer.send.EventSender;
+import dev.millrace.producer.send.GrpcSender;
+import dev.millrace.producer.send.RestSender;
+import dev.millrace.producer.traffic.EventMix;
+import dev.millrace.producer.traffic.TrafficGenerator;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ./millrace up}: the whole pipeline on this machine, a demo over REST and gRPC, live progress. */
+@Command(name = "millrace up", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Runs Kafka, Elasticsearch, S3 and the five Millrace services on this machine, sends demo"
+        + " traffic over REST and gRPC and shows each stage's progress. Ctrl-C stops everything.")
+public final class LocalRunMain implements Callable<Integer> {
+
+  @Option(names = "--exit-when-done", description = "Stop everything and exit once the demo's events are in Elasticsearch and S3.")
+  boolean exitWhenDone;
+
+  @Option(names = "--events", paramLabel = "N", defaultValue = "3000", description = "Demo events to send (default: ${DEFAULT-VALUE}; 0 for none).")
+  int events;
+
+  @Option(names = "--rate", paramLabel = "EVENTS/S", defaultValue = "500", description = "Demo send rate (default: ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--ports", paramLabel = "default|free", defaultValue = "default",
+      description = "Service ports: the documented defaults (8080, 9090, 8081-8084, 9091), or any free ones (default: ${DEFAULT-VALUE}).")
+  Ports.Choice ports;
+
+  @Option(names = "--repo", paramLabel = "DIR", defaultValue = ".", description = "Repository root with the built jars (default: current folder).")
+  Path repo;
+
+  @Option(names = "--home", paramLabel = "DIR", description = "Folder for logs and state (default: <repo>/.millrace).")
+  Path home;
+
+  private final PrintStream out = System.out;
+
+  /** Held so the level sticks: java.util.logging keeps loggers only weakly. */
+  private static final java.util.logging.Logger LOCAL_STACK_LOG = java.util.logging.Logger.getLogger("dev.millrace.localstack");
+
+  public static void main(String[] args) {
+    // The servers' start-up chatter would scroll the progress display away; failures still show.
+    LOCAL_STACK_LOG.setLevel(java.util.logging.Level.WARNING);
+    CommandLine cli = new CommandLine(new LocalRunMain());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setParameterExceptionHandler((e, a) -> {
+      e.getCommandLine().getErr().println("millrace: " + e.getMessage());
+      return 2;
+    });
+    cli.setExecutionExceptionHandler((e, c, r) -> {
+      // A LaunchException says what to do; anything else is a bug and keeps its stack trace.
+      if (e instanceof LaunchException) {
+        c.getErr().println("\nmillrace: " + e.getMessage());
+        return 1;
+      }
+      throw e;
+    });
+    System.exit(cli.execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Path root = repo.toAbsolutePath().normalize();
+    Launcher.Options options = new Launcher.Options(root, home == null ? root.resolve(".millrace") : home.toAbsolutePath(),
+        ports, Duration.ofMinutes(3), "10s");
+    AtomicReference<Launcher> running = new AtomicReference<>();
+    ProgressDisplay display = new ProgressDisplay(out, System.console() != null);
+    Thread hook = new Thread(() -> {
+      display.release();
+      Launcher launcher = running.get();
+      if (launcher != null) {
+        out.println("\nstopping every service and server ...");
+        launcher.close();
+        out.println("stopped; logs kept in " + launcher.logs());
+      }
+    }, "millrace-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    Launcher launcher = Launcher.start(options, out);
+    running.set(launcher);
+
+    DemoTally tally = new DemoTally();
+    AtomicReference<LoadRun> demo = new AtomicReference<>();
+    Thread progress = new Thread(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        display.show(ProgressDisplay.lines(launcher.watcher().counts(), producerLine(demo.get(), tally)));
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "millrace-progress");
+    progress.setDaemon(true);
+    out.println();
+    progress.start();
+
+    boolean settled = true;
+    Duration sending = Duration.ZERO;
+    if (events > 0) {
+      sending = runDemo(launcher, tally, demo);
+      settled = launcher.awaitSettled(tally.accepted(), tally.distinctAccepted() + tally.rejected(), Duration.ofMinutes(3));
+    }
+    progress.interrupt();
+    progress.join();
+    display.show(ProgressDisplay.lines(launcher.watcher().counts(), producerLine(demo.get(), tally)));
+    display.release();
+    if (demo.get() != null) {
+      out.println("\nThe demo producer (what the collector answered):");
+      demo.get().stats().print(out, sending);
+    }
+    if (!settled) {
+      out.println("\nThe pipeline had not caught up with the demo after 3 minutes; the logs may say why: " + launcher.logs());
+    }
+    printSummary(launcher);
+    if (exitWhenDone) {
+      return 0; // the shutdown hook stops everything
+    }
+    out.println("\nRunning until Ctrl-C.");
+    Thread keepShowing = new Thread(() -> {
+      while (true) {
+        try {
+          Thread.sleep(2000);
+          launcher.checkAlive();
+        } catch (InterruptedException e) {
+          return;
+        } catch (LaunchException e) {
+          out.println("\nmillrace: " + e.getMessage());
+          System.exit(1);
+        }
+      }
+    }, "millrace-health");
+    keepShowing.setDaemon(true);
+    keepShowing.start();
+    new CountDownLatch(1).await();
+    return 0;
+  }
+
+  private Duration runDemo(Launcher launcher, DemoTally tally, AtomicReference<LoadRun> demo) throws InterruptedException {
+    Duration timeout = Duration.ofSeconds(10);
+    List<EventSender> senders = List.of(
+        new RestSender(URI.create("http://127.0.0.1:" + launcher.ports().collectorHttp()), launcher.writeKey(),
+            RestSender.Compression.GZIP, timeout),
+        GrpcSender.connect("127.0.0.1:" + launcher.ports().collectorGrpc(), launcher.writeKey(), GrpcSender.Mode.BATCH, timeout));
+    try {
+      LoadRun run = new LoadRun(new TrafficGenerator(System.nanoTime(), EventMix.demo(), Clock.systemUTC()), senders,
+          new LoadRun.Settings(rate, events, null, 50, 4), tally);
+      demo.set(run);
+      return run.run();
+    } finally {
+      senders.forEach(EventSender::close);
+    }
+  }
+
+  private static String producerLine(LoadRun run, DemoTally tally) {
+    if (run == null) return "starting";
+    return String.format(Locale.ROOT, "%,d sent · %,d accepted · %,d rejected%s", run.stats().sent(),
+        tally.accepted(), tally.rejected(), tally.failed() > 0 ? String.format(Locale.ROOT, " · %,d failed", tally.failed()) : "");
+  }
+
+  private void printSummary(Launcher launcher) {
+    Infra infra = launcher.infra();
+    Ports p = launcher.ports();
+    out.println();
+    out.println("Look at the data:");
+    out.println("  # enriched events, searchable in Elasticsearch");
+    out.printf("  curl -s '%s/millrace-events*/_search?size=3&pretty'%n", infra.elasticsearchUrl());
+    out.println("  # dead letters with their reason (collector and enricher)");
+    out.printf("  curl -s '%s/millrace-dead-letters*/_search?size=3&pretty'%n", infra.elasticsearchUrl());
+    out.println("  # the Parquet files on S3 (curl 7.75+ signs the request; the payload header is required by s3proxy)");
+    out.printf("  curl -s --aws-sigv4 'aws:amz:%s:s3' --user '%s:%s' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD'"
+            + " '%s/%s?list-type=2' | grep -o '<Key>[^<]*\\.parquet</Key>'%n", infra.s3Region(),
+        infra.s3AccessKey(), infra.s3SecretKey(), infra.s3Endpoint(), dev.millrace.localrun.service.ServicePlans.BUCKET);
+    out.printf("  # or: AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws --endpoint-url %s s3 ls --recursive s3://%s/%n",
+        infra.s3AccessKey(), infra.s3SecretKey(), infra.s3Endpoint(), dev.millrace.localrun.service.ServicePlans.BUCKET);
+    out.println("Send more traffic:");
+    out.printf("  java -jar producer/target/millrace-producer-%s-exec.jar --rest-url http://127.0.0.1:%d"
+        + " --grpc-target 127.0.0.1:%d --write-key %s --count 10000 --rate 1000%n",
+        Launcher.version(), p.collectorHttp(), p.collectorGrpc(), launcher.writeKey());
+    out.println("Metrics: curl -s http://127.0.0.1:" + p.collectorHttp() + "/actuator/prometheus | grep millrace");
+    out.println("Logs:    " + launcher.logs() + "/{collector,enrichment-api,enricher,realtime-loader,batch-loader}.log");
+  }
+}

@@ -1,0 +1,79 @@
+package dev.millrace.localrun.service;
+
+import dev.millrace.localrun.LaunchException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The services' ports. {@link Choice#DEFAULT} uses the documented defaults and refuses to start when
+ * one is taken (so the printed commands keep working); {@link Choice#FREE} picks free ports.
+ */
+public record Ports(int collectorHttp, int collectorGrpc, int enrichmentGrpc, int enrichmentHttp,
+                    int enricherHttp, int realtimeHttp, int batchHttp) {
+
+  /** How ports are chosen. */
+  public enum Choice { DEFAULT, FREE }
+
+  public static Ports defaults() {
+    return new Ports(8080, 9090, 9091, 8081, 8082, 8083, 8084);
+  }
+
+  public static Ports choose(Choice choice) {
+    if (choice == Choice.FREE) {
+      return new Ports(free(), free(), free(), free(), free(), free(), free());
+    }
+    Ports ports = defaults();
+    ports.checkAvailable();
+    return ports;
+  }
+
+  /** What listens where, for messages. */
+  public Map<String, Integer> byUse() {
+    Map<String, Integer> uses = new LinkedHashMap<>();
+    uses.put("collector HTTP", collectorHttp);
+    uses.put("collector gRPC", collectorGrpc);
+    uses.put("enrichment-api gRPC", enrichmentGrpc);
+    uses.put("enrichment-api HTTP", enrichmentHttp);
+    uses.put("enricher HTTP", enricherHttp);
+    uses.put("realtime-loader HTTP", realtimeHttp);
+    uses.put("batch-loader HTTP", batchHttp);
+    return uses;
+  }
+
+  /** Throws a LaunchException naming every port that something else already listens on. */
+  public void checkAvailable() {
+    StringBuilder taken = new StringBuilder();
+    byUse().forEach((use, port) -> {
+      if (!available(port)) {
+        taken.append(String.format("%n  port %d (%s)", port, use));
+      }
+    });
+    if (!taken.isEmpty()) {
+      throw new LaunchException("these ports are already in use:" + taken
+          + "\nStop what listens there (e.g. `ss -ltnp | grep <port>`), or run `./millrace up --ports free`.");
+    }
+  }
+
+  static boolean available(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      // Same bind as a Spring Boot server (all interfaces), so a taken port is seen as taken.
+      socket.setReuseAddress(false);
+      socket.bind(new InetSocketAddress(port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static int free() {
+    try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new LaunchException("no free port on this machine: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package dev.millrace.localrun.service;
+
+import dev.millrace.localrun.stack.Infra;
+import dev.millrace.proto.WireNames;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How the five services are configured for a local run: only environment variables, the same keys
+ * a deployment sets (each module's README has the table). Pure: the same inputs give the same plan.
+ *
+ * <p>Names follow Spring's canonical environment form: dots become underscores and dashes are
+ * dropped ({@code write-keys.demo} is {@code WRITEKEYS_DEMO}); the dash-as-underscore form does not
+ * bind map keys. Below a {@code kafka} map the rest of the name is the client key with its dots.
+ */
+public final class ServicePlans {
+
+  /** Topics the services write to; created up front so the first event does not wait for auto-creation. */
+  public static final List<String> TOPICS = List.of(WireNames.RAW_TOPIC, WireNames.COLLECTOR_DEAD_LETTER_TOPIC,
+      WireNames.ENRICHED_TOPIC, WireNames.ENRICHER_DEAD_LETTER_TOPIC, "millrace.dead-letter.batch-loader");
+
+  public static final String BUCKET = "millrace-events";
+  public static final String WRITE_KEY_ID = "demo";
+
+  /**
+   * @param writeKey the demo producer's write key; the collector only gets its SHA-256
+   * @param piiKey the enrichment API's pseudonymisation key for this run
+   * @param stateDir where the enricher keeps its Kafka Streams state and the batch loader its open files
+   * @param batchRotation how soon the batch loader closes a Parquet file, so data shows up quickly
+   */
+  public record Settings(String writeKey, String piiKey, Path stateDir, String batchRotation) {}
+
+  private ServicePlans() {}
+
+  /** In start order: the enrichment API before the enricher that calls it. */
+  public static List<ServiceSpec> plan(Infra infra, Ports ports, Settings settings) {
+    return List.of(
+        new ServiceSpec("enrichment-api", "enrichment-api", "millrace-enrichment-api", "512m",
+            ports.enrichmentHttp(), enrichmentApi(ports, settings)),
+        new ServiceSpec("collector", "collector-service", "millrace-collector-service", "384m",
+            ports.collectorHttp(), collector(infra, ports, settings)),
+        new ServiceSpec("enricher", "enricher-service", "millrace-enricher-service", "512m",
+            ports.enricherHttp(), enricher(infra, ports, settings)),
+        new ServiceSpec("realtime-loader", "realtime-loader", "millrace-realtime-loader", "384m",
+            ports.realtimeHttp(), realtime(infra, ports)),
+        new ServiceSpec("batch-loader", "batch-loader", "millrace-batch-loader", "512m",
+            ports.batchHttp(), batch(infra, ports, settings)));
+  }
+
+  private static Map<String, String> common(int httpPort) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("SERVER_PORT", Integer.toString(httpPort));
+    env.put("SERVER_ADDRESS", "127.0.0.1");
+    env.put("MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED", "true");
+    env.put("MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE", "health,info,prometheus");
+    return env;
+  }
+
+  static Map<String, String> enrichmentApi(Ports ports, Settings settings) {
+    Map<String, String> env = common(ports.enrichmentHttp());
+    env.put("MILLRACE_ENRICHMENT_GRPC_PORT", Integer.toString(ports.enrichmentGrpc()));
+    env.put("MILLRACE_ENRICHMENT_PII_KEY", settings.piiKey());
+    // The demo's signup events carry an e-mail: it reaches the stores only pseudonymised.
+    env.put("MILLRACE_ENRICHMENT_PII_PAYLOADPATHS_0_", "$.email");
+    return env;
+  }
+
+  static Map<String, String> collector(Infra infra, Ports ports, Settings settings) {
+    Map<String, String> env = common(ports.collectorHttp());
+    env.put("MILLRACE_COLLECTOR_GRPC_PORT", Integer.toString(ports.collectorGrpc()));
+    env.put("MILLRACE_COLLECTOR_INSTANCEID", "local-collector-1");
+    env.put("MILLRACE_COLLECTOR_WRITEKEYS_" + WRITE_KEY_ID.toUpperCase(java.util.Locale.ROOT), sha256(settings.writeKey()));
+    env.put("MILLRACE_COLLECTOR_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
+    return env;
+  }
+
+  static Map<String, String> enricher(Infra infra, Ports ports, Settings settings) {
+    Map<String, String> env = common(ports.enricherHttp());
+    env.put("MILLRACE_ENRICHER_BOOTSTRAPSERVERS", infra.bootstrapServers());
+    env.put("MILLRACE_ENRICHER_STREAMS_STATEDIR", settings.stateDir().resolve("enricher").toString());
+    env.put("MILLRACE_ENRICHER_ENRICHMENT_TARGET", "127.0.0.1:" + ports.enrichmentGrpc());
+    return env;
+  }
+
+  static Map<String, String> realtime(Infra infra, Ports ports) {
+    Map<String, String> env = common(ports.realtimeHttp());
+    env.put("MILLRACE_REALTIME_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
+    env.put("MILLRACE_REALTIME_ELASTICSEARCH_URLS", infra.elasticsearchUrl());
+    // One node: replicas could never be assigned and the indexes would stay yellow.
+    env.put("MILLRACE_REALTIME_INDEX_REPLICAS", "0");
+    return env;
+  }
+
+  static Map<String, String> batch(Infra infra, Ports ports, Settings settings) {
+    Map<String, String> env = common(ports.batchHttp());
+    env.put("MILLRACE_BATCH_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
+    env.put("MILLRACE_BATCH_S3_ENDPOINT", infra.s3Endpoint());
+    env.put("MILLRACE_BATCH_S3_ACCESSKEY", infra.s3AccessKey());
+    env.put("MILLRACE_BATCH_S3_SECRETKEY", infra.s3SecretKey());
+    env.put("MILLRACE_BATCH_S3_REGION", infra.s3Region());
+    env.put("MILLRACE_BATCH_S3_BUCKET", BUCKET);
+    env.put("MILLRACE_BATCH_ROTATION_INTERVAL", settings.batchRotation());
+    env.put("MILLRACE_BATCH_SPILLDIR", settings.stateDir().resolve("batch-loader").toString());
+    return env;
+  }
+
+  /** Lower-case hex SHA-256, the form the collector's write-key table holds. */
+  public static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.millrace.localrun.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.millrace.localrun.LaunchException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.HashSet;
+import org.junit.jupiter.api.Test;
+
+class PortsTest {
+
+  @Test
+  void theDefaultsAreTheDocumentedPorts() {
+    assertThat(Ports.defaults().byUse()).containsExactly(
+        java.util.Map.entry("collector HTTP", 8080), java.util.Map.entry("collector gRPC", 9090),
+        java.util.Map.entry("enrichment-api gRPC", 9091), java.util.Map.entry("enrichment-api HTTP", 8081),
+        java.util.Map.entry("enricher HTTP", 8082), java.util.Map.entry("realtime-loader HTTP", 8083),
+        java.util.Map.entry("batch-loader HTTP", 8084));
+  }
+
+  @Test
+  void aTakenPortIsNamedWithWhatNeedsItAndHowToGoOn() throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(0));
+      int port = taken.getLocalPort();
+      Ports ports = new Ports(port, Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free());
+      assertThatThrownBy(ports::checkAvailable)
+          .isInstanceOf(LaunchException.class)
+          .hasMessageContaining("port " + port + " (collector HTTP)")
+          .hasMessageContaining("--ports free");
+    }
+  }
+
+  @Test
+  void freePortsAreDistinctAndAvailable() {
+    Ports ports = Ports.choose(Ports.Choice.FREE);
+    assertThat(new HashSet<>(ports.byUse().values())).hasSize(7);
+    ports.checkAvailable();
+  }
+}
