@@ -1,9 +1,6 @@
 package dev.millrace.enrichment.bot;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.millrace.enrichment.ReplaceableData;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
@@ -28,22 +25,9 @@ public record BotModel(String version, double intercept, double threshold, doubl
 
   /** The bundled model, or the file at {@code path} when it is not empty. */
   public static BotModel load(String path) {
-    if (path == null || path.isBlank()) {
-      try (InputStream in = BotModel.class.getClassLoader().getResourceAsStream(BUNDLED)) {
-        if (in == null) {
-          throw new IllegalStateException("the bundled " + BUNDLED + " is missing from the class path");
-        }
-        return parse(in.readAllBytes(), BUNDLED);
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read the bundled " + BUNDLED, e);
-      }
-    }
-    try {
-      return parse(Files.readAllBytes(Path.of(path)), path);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read the bot model " + path + ": " + e, e);
-    }
+    return ReplaceableData.load(path, BUNDLED, "bot model", BotModel::parse);
   }
+
 
   /** Parses a model; a failure's message names the source and what is wrong. */
   public static BotModel parse(byte[] json, String source) {

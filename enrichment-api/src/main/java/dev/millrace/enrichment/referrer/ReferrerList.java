@@ -1,10 +1,7 @@
 package dev.millrace.enrichment.referrer;
 
+import dev.millrace.enrichment.ReplaceableData;
 import dev.millrace.proto.v1.ReferrerClass;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -48,22 +45,9 @@ public record ReferrerList(String version, Map<String, Entry> hosts) {
 
   /** The bundled list, or the file at {@code path} when it is not empty. */
   public static ReferrerList load(String path) {
-    if (path == null || path.isBlank()) {
-      try (InputStream in = ReferrerList.class.getClassLoader().getResourceAsStream(BUNDLED)) {
-        if (in == null) {
-          throw new IllegalStateException("the bundled " + BUNDLED + " is missing from the class path");
-        }
-        return parse(in.readAllBytes(), BUNDLED);
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read the bundled " + BUNDLED, e);
-      }
-    }
-    try {
-      return parse(Files.readAllBytes(Path.of(path)), path);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read the referrer list " + path + ": " + e, e);
-    }
+    return ReplaceableData.load(path, BUNDLED, "referrer list", ReferrerList::parse);
   }
+
 
   /** Parses a list; the message of a failure names the source and the offending entry. */
   public static ReferrerList parse(byte[] yaml, String source) {
