@@ -9,6 +9,7 @@ import com.google.protobuf.Timestamp;
 import dev.millrace.bench.Baselines;
 import dev.millrace.bench.BenchContext;
 import dev.millrace.bench.Benchmark;
+import dev.millrace.bench.baseline.ElasticsearchBulkBaseline;
 import dev.millrace.bench.Result;
 import dev.millrace.localstack.ElasticsearchServer;
 import dev.millrace.localstack.KafkaServer;
@@ -37,13 +38,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import org.apache.http.HttpHost;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -173,37 +170,16 @@ public final class RealtimeLoaderBenchmark implements Benchmark {
     }
     int warmup = Math.max(1, bodies.size() / 10);
     HttpClient http = HttpClient.newHttpClient();
-    bulk(http, url, bodies.subList(0, warmup));
+    ElasticsearchBulkBaseline.bulk(http, url + "/_bulk", bodies.subList(0, warmup));
     List<byte[]> timed = bodies.subList(warmup, bodies.size());
     long bytes = timed.stream().mapToLong(b -> b.length).sum();
     long began = System.nanoTime();
-    bulk(http, url, timed);
+    ElasticsearchBulkBaseline.bulk(http, url + "/_bulk", timed);
     double seconds = (System.nanoTime() - began) / 1e9;
     long docs = Math.max(0, count - (long) warmup * 1000);
     return Result.throughput("elasticsearch _bulk (the loader's docs, ids)", docs, "docs", seconds, bytes)
         .comparedTo(Baselines.ES_BULK)
         .withNote("same JSON, ids and template as the loader; 1000 docs/request, 2 in flight");
-  }
-
-  private static void bulk(HttpClient http, String url, List<byte[]> bodies) {
-    List<CompletableFuture<Void>> window = new ArrayList<>();
-    for (byte[] body : bodies) {
-      if (window.size() == 2) {
-        window.remove(0).join();
-      }
-      HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/_bulk"))
-          .timeout(java.time.Duration.ofMinutes(2))
-          .header("Content-Type", "application/x-ndjson")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-      window.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenAccept(response -> {
-        String head = response.body().substring(0, Math.min(100, response.body().length()));
-        if (response.statusCode() != 200 || !head.contains("\"errors\":false")) {
-          throw new IllegalStateException("_bulk answered " + response.statusCode() + ": "
-              + response.body().substring(0, Math.min(500, response.body().length())));
-        }
-      }));
-    }
-    window.forEach(CompletableFuture::join);
   }
 
   /** Removes this run's indexes; wildcards are refused by DELETE (action.destructive_requires_name). */

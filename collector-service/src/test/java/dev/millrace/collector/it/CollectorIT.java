@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.util.JsonFormat;
 import dev.millrace.collector.CollectorApplication;
+import dev.millrace.collector.testing.GrpcEvents;
 import dev.millrace.proto.WireNames;
 import dev.millrace.proto.v1.BatchResult;
 import dev.millrace.proto.v1.CollectorServiceGrpc;
@@ -36,7 +37,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.zip.GZIPOutputStream;
@@ -189,7 +189,7 @@ class CollectorIT {
     // gRPC message: 600 KB > 512 KB
     EventBatch huge = EventBatch.newBuilder().addEvents(grpcEvent(id()).toBuilder()
         .setPayloadJson("{\"p\":\"" + "z".repeat(600 * 1024) + "\"}")).build();
-    Answer answer = new Answer();
+    GrpcEvents.Answer answer = new GrpcEvents.Answer();
     grpc().withDeadlineAfter(10, TimeUnit.SECONDS).sendBatch(huge, answer);
     assertThatThrownBy(() -> answer.result.get(10, TimeUnit.SECONDS)).cause()
         .isInstanceOfSatisfying(StatusRuntimeException.class,
@@ -198,7 +198,7 @@ class CollectorIT {
 
   @Test
   void tenThousandEventsOverOneGrpcStreamAllLand(KafkaServer kafka) throws Exception {
-    Answer answer = new Answer();
+    GrpcEvents.Answer answer = new GrpcEvents.Answer();
     StreamObserver<EventBatch> stream = grpc().withDeadlineAfter(120, TimeUnit.SECONDS).sendStream(answer);
     Set<String> ids = new HashSet<>();
     for (int b = 0; b < 100; b++) {
@@ -272,24 +272,5 @@ class CollectorIT {
       gz.write(text.getBytes(StandardCharsets.UTF_8));
     }
     return out.toByteArray();
-  }
-
-  static final class Answer implements StreamObserver<BatchResult> {
-    final CompletableFuture<BatchResult> result = new CompletableFuture<>();
-
-    @Override
-    public void onNext(BatchResult value) {
-      result.complete(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      result.completeExceptionally(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      result.complete(null);
-    }
   }
 }
