@@ -43,14 +43,14 @@ public class BatchLoaderApplication {
         faults.getIfAvailable(() -> FaultInjection.NONE), events);
   }
 
-  /** Readiness: the loop runs and the store answers. */
+  /** Readiness: every loader loop runs and the store answers. */
   @Bean
   HealthIndicator loader(LoaderLifecycle lifecycle) {
     return () -> {
-      if (!lifecycle.loop().alive()) {
-        return Health.down().withDetail("reason", "loader loop not running").build();
+      if (!lifecycle.alive()) {
+        return Health.down().withDetail("reason", "a loader loop is not running").build();
       }
-      String unhealthy = lifecycle.loop().unhealthy();
+      String unhealthy = lifecycle.unhealthy();
       return unhealthy == null ? Health.up().build()
           : Health.outOfService().withDetail("reason", unhealthy).build();
     };

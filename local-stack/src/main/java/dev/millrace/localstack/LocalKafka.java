@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Kafka 4 in KRaft combined mode, run as a child JVM ({@code kafka.Kafka server.properties}) from
@@ -108,7 +109,21 @@ final class LocalKafka extends ProcessServer implements KafkaServer {
           }
         }
       }
-      admin.describeTopics(Arrays.asList(names)).allTopicNames().get(30, TimeUnit.SECONDS);
+      // The controller answers before the broker has applied the new metadata: until it has,
+      // describing the topic fails with UnknownTopicOrPartition. Wait for it, so callers can use it.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        try {
+          admin.describeTopics(Arrays.asList(names)).allTopicNames().get(30, TimeUnit.SECONDS);
+          break;
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+              || System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(50);
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new LocalStackException("interrupted while creating topics " + Arrays.toString(names), e);

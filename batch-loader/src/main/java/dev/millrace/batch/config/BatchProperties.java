@@ -24,7 +24,9 @@ import org.springframework.validation.annotation.Validated;
  * @param partitionBy which timestamp chooses a record's {@code dt}/{@code hour} partition
  * @param rotation when an open file is closed and uploaded
  * @param parquet file format settings
- * @param maxOpenFiles cap on files open at once; the oldest is flushed to make room
+ * @param maxOpenFiles cap on files open at once in this instance; the oldest is flushed to make room
+ * @param consumers loader threads in this instance, each with its own consumer in the group and its
+ *     own share of the partitions (and of {@code maxOpenFiles}); more than the topic's partitions idle
  * @param spillDir local directory where open files are written before upload
  * @param retry backoff while the store is unreachable
  * @param marker completeness markers for the curation job
@@ -42,6 +44,7 @@ public record BatchProperties(
     @Valid @DefaultValue Rotation rotation,
     @Valid @DefaultValue Parquet parquet,
     @DefaultValue("32") @Min(1) int maxOpenFiles,
+    @DefaultValue("2") @Min(1) int consumers,
     @NotNull Path spillDir,
     @Valid @DefaultValue Retry retry,
     @Valid @DefaultValue Marker marker,
@@ -165,6 +168,11 @@ public record BatchProperties(
     if (retry.initialBackoff().compareTo(retry.maxBackoff()) > 0) {
       throw new IllegalArgumentException("millrace.batch.retry.initial-backoff must not exceed"
           + " millrace.batch.retry.max-backoff");
+    }
+    if (consumers > maxOpenFiles) {
+      throw new IllegalArgumentException("millrace.batch.consumers (" + consumers
+          + ") must not exceed millrace.batch.max-open-files (" + maxOpenFiles
+          + "): each consumer needs at least one open file");
     }
     if (marker.grace().isNegative()) {
       throw new IllegalArgumentException(

@@ -25,7 +25,8 @@ public final class Clients {
     this.props = props.validate();
   }
 
-  public KafkaConsumer<String, byte[]> consumer() {
+  /** The consumer of the loader thread numbered {@code index} (its client id ends with it). */
+  public KafkaConsumer<String, byte[]> consumer(int index) {
     Map<String, Object> config = new HashMap<>();
     config.put(ConsumerConfig.GROUP_ID_CONFIG, DEFAULT_GROUP_ID);
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -34,6 +35,7 @@ public final class Clients {
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
     config.put(ConsumerConfig.CLIENT_ID_CONFIG, "millrace-batch-loader");
     config.putAll(props.kafka());
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, config.get(ConsumerConfig.CLIENT_ID_CONFIG) + "-" + index);
     // Not overridable: the loader commits only what is in the store.
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());

@@ -4,7 +4,9 @@ import dev.millrace.batch.config.BatchProperties;
 import dev.millrace.batch.config.Clients;
 import dev.millrace.batch.store.ObjectStore;
 import java.time.Clock;
-import org.apache.kafka.clients.consumer.Consumer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.producer.Producer;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.LivenessState;
@@ -12,19 +14,21 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Runs the {@link LoaderLoop} on its own thread for the application's lifetime; stopping the
- * context stops the loop gracefully (it uploads what it holds and commits) before the store and
- * the dead-letter producer are closed.
+ * Runs {@code millrace.batch.consumers} {@link LoaderLoop}s, each on its own thread with its own
+ * consumer in the group, its own spill directory and its share of the open-file cap, for the
+ * application's lifetime. They share the object store client and the dead-letter producer (both
+ * thread-safe). Stopping the context stops every loop gracefully (each uploads what it holds and
+ * commits) before the store and the producer are closed.
  */
 public final class LoaderLifecycle implements SmartLifecycle {
 
   private final ObjectStore store;
   private final Producer<String, byte[]> producer;
-  private final LoaderLoop loop;
+  private final List<LoaderLoop> loops = new ArrayList<>();
+  private final List<Thread> threads = new CopyOnWriteArrayList<>();
   private final BatchProperties props;
   private final ApplicationEventPublisher events;
   private volatile boolean stopping;
-  private Thread thread;
 
   public LoaderLifecycle(BatchProperties props, Clients clients, LoaderMetrics metrics, Clock clock,
                          FaultInjection faults, ApplicationEventPublisher events) {
@@ -32,33 +36,53 @@ public final class LoaderLifecycle implements SmartLifecycle {
     this.events = events;
     this.store = clients.store();
     this.producer = clients.deadLetterProducer();
-    Consumer<String, byte[]> consumer = clients.consumer();
-    this.loop = new LoaderLoop(props, consumer, producer, store, clock, metrics, faults);
+    int share = Math.max(1, props.maxOpenFiles() / props.consumers());
+    for (int i = 0; i < props.consumers(); i++) {
+      loops.add(new LoaderLoop(props, props.spillDir().resolve("consumer-" + i), share,
+          clients.consumer(i), producer, store, clock, metrics, faults));
+    }
   }
 
-  public LoaderLoop loop() {
-    return loop;
+  public List<LoaderLoop> loops() {
+    return List.copyOf(loops);
+  }
+
+  /** True once started and while every loop's thread runs. */
+  public boolean alive() {
+    return !threads.isEmpty() && threads.stream().allMatch(Thread::isAlive);
+  }
+
+  /** Why some loop is not ready (the store is failing), or null. */
+  public String unhealthy() {
+    return loops.stream().map(LoaderLoop::unhealthy).filter(u -> u != null).findFirst().orElse(null);
   }
 
   @Override
-  public void start() {
-    thread = new Thread(() -> {
-      loop.run();
-      if (!stopping) {
-        // The loop died (see its log): liveness goes down so the orchestrator restarts us; the
-        // uncommitted records are re-read by the next run.
-        AvailabilityChangeEvent.publish(events, this, LivenessState.BROKEN);
-      }
-    }, "batch-loader");
-    thread.start();
+  public synchronized void start() {
+    for (int i = 0; i < loops.size(); i++) {
+      LoaderLoop loop = loops.get(i);
+      Thread thread = new Thread(() -> {
+        loop.run();
+        if (!stopping) {
+          // A loop died (see its log): liveness goes down so the orchestrator restarts us; the
+          // uncommitted records are re-read by the next run.
+          AvailabilityChangeEvent.publish(events, this, LivenessState.BROKEN);
+        }
+      }, "batch-loader-" + i);
+      threads.add(thread);
+      thread.start();
+    }
   }
 
   @Override
-  public void stop() {
+  public synchronized void stop() {
     stopping = true;
-    loop.stop();
+    loops.forEach(LoaderLoop::stop);
+    long deadline = System.nanoTime() + props.shutdownTimeout().plusSeconds(10).toNanos();
     try {
-      thread.join(props.shutdownTimeout().toMillis() + 10_000);
+      for (Thread thread : threads) {
+        thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -68,6 +92,6 @@ public final class LoaderLifecycle implements SmartLifecycle {
 
   @Override
   public boolean isRunning() {
-    return thread != null && thread.isAlive();
+    return threads.stream().anyMatch(Thread::isAlive);
   }
 }

@@ -80,18 +80,38 @@ public final class LoaderLoop implements Runnable {
   private final List<Map.Entry<ProducerRecord<String, byte[]>, Future<RecordMetadata>>> sentDeadLetters =
       new ArrayList<>();
   private final long idleAfterMillis;
+  private final Path spillDir;
+  private final int maxOpenFiles;
   /** Partitions sent back to a record's offset in this poll because they are not recovered yet. */
   private final Set<TopicPartition> rewound = new HashSet<>();
   private long nextMarkerCheckMillis;
   private int openFiles;
+  /** What this loop last added to the instance-wide gauges (several loops may share them). */
+  private long reportedOpenFiles;
+  private long reportedPendingUploads;
+  private long reportedLag;
   private volatile boolean running = true;
   private volatile boolean alive;
   private volatile String unhealthy;
 
+  /** A loop that is the instance's only one: the whole spill directory and open-file cap. */
   public LoaderLoop(BatchProperties props, Consumer<String, byte[]> consumer,
                     Producer<String, byte[]> deadLetters, ObjectStore store, Clock clock,
                     LoaderMetrics metrics, FaultInjection faults) {
+    this(props, props.spillDir(), props.maxOpenFiles(), consumer, deadLetters, store, clock, metrics,
+        faults);
+  }
+
+  /**
+   * A loop with its own spill directory (cleared at start) and its share of the open-file cap, for
+   * instances that run several loops, each with its own consumer in the group.
+   */
+  public LoaderLoop(BatchProperties props, Path spillDir, int maxOpenFiles,
+                    Consumer<String, byte[]> consumer, Producer<String, byte[]> deadLetters,
+                    ObjectStore store, Clock clock, LoaderMetrics metrics, FaultInjection faults) {
     this.props = props;
+    this.spillDir = spillDir;
+    this.maxOpenFiles = maxOpenFiles;
     this.consumer = consumer;
     this.deadLetters = deadLetters;
     this.store = store;
@@ -160,6 +180,7 @@ public final class LoaderLoop implements Runnable {
       if (crashed) {
         abandon();
       }
+      report(0, 0, 0);
       alive = false;
     }
   }
@@ -253,7 +274,7 @@ public final class LoaderLoop implements Runnable {
 
   private OpenFile open(TopicPartition tp, Destination destination, long offset, long now)
       throws IOException {
-    Path path = props.spillDir().resolve(UUID.randomUUID() + ".parquet");
+    Path path = spillDir.resolve(UUID.randomUUID() + ".parquet");
     SpillFile spill = new SpillFile(path, props.parquet().compression(),
         props.parquet().rowGroupSize().toBytes());
     openFiles++;
@@ -262,7 +283,7 @@ public final class LoaderLoop implements Runnable {
 
   /** Keeps the open files under the cap by closing the oldest one. */
   private void makeRoom() throws IOException {
-    while (openFiles >= props.maxOpenFiles()) {
+    while (openFiles >= maxOpenFiles) {
       OpenFile oldest = null;
       PartitionState owner = null;
       for (PartitionState st : states.values()) {
@@ -447,7 +468,7 @@ public final class LoaderLoop implements Runnable {
     boolean storeDown = storeBackoff.failing();
     for (PartitionState st : states.values()) {
       // While the store is down, stop reading: closed files would pile up on disk for nothing.
-      if (!st.recovered || storeDown || uploads.size() > props.maxOpenFiles()) {
+      if (!st.recovered || storeDown || uploads.size() > maxOpenFiles) {
         pause.add(st.partition);
       } else {
         resume.add(st.partition);
@@ -544,14 +565,22 @@ public final class LoaderLoop implements Runnable {
   }
 
   private void updateGauges(long now) {
-    metrics.openFiles.set(openFiles);
-    metrics.pendingUploads.set(uploads.size());
     long lag = 0;
     for (PartitionState st : states.values()) {
       OptionalLong l = consumer.currentLag(st.partition);
       lag += l.orElse(0);
     }
-    metrics.lag.set(lag);
+    report(openFiles, uploads.size(), lag);
+  }
+
+  /** Moves this loop's share of the instance-wide gauges to the given values. */
+  private void report(long open, long pending, long lag) {
+    metrics.openFiles.addAndGet(open - reportedOpenFiles);
+    metrics.pendingUploads.addAndGet(pending - reportedPendingUploads);
+    metrics.lag.addAndGet(lag - reportedLag);
+    reportedOpenFiles = open;
+    reportedPendingUploads = pending;
+    reportedLag = lag;
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -597,8 +626,8 @@ public final class LoaderLoop implements Runnable {
   }
 
   private void clearSpillDirectory() throws IOException {
-    Files.createDirectories(props.spillDir());
-    try (var files = Files.list(props.spillDir())) {
+    Files.createDirectories(spillDir);
+    try (var files = Files.list(spillDir)) {
       for (Path p : (Iterable<Path>) files::iterator) {
         if (p.getFileName().toString().endsWith(".parquet")) {
           Files.deleteIfExists(p);

@@ -1,5 +1,6 @@
 package dev.millrace.batch.store;
 
+import io.minio.Checksum;
 import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
 import io.minio.ListObjectsArgs;
@@ -27,6 +28,12 @@ public final class MinioObjectStore implements ObjectStore {
   private final OkHttpClient http;
   private final String bucket;
   private final long partSize;
+  /**
+   * The store verifies every request body against this. CRC32 rather than the SDK's default
+   * CRC32C: the SDK computes CRC32C a byte at a time, CRC32 through the JDK's hardware-accelerated
+   * {@link java.util.zip.CRC32}, and S3 and MinIO check both.
+   */
+  static final Checksum.Algorithm CHECKSUM = Checksum.Algorithm.CRC32;
 
   public MinioObjectStore(String endpoint, String region, String accessKey, String secretKey,
                           String bucket, long partSize, Duration requestTimeout) {
@@ -56,6 +63,7 @@ public final class MinioObjectStore implements ObjectStore {
     try {
       client.uploadObject(UploadObjectArgs.builder().bucket(bucket).object(key)
           .filename(file.toString(), partSize).contentType("application/vnd.apache.parquet")
+          .checksum(CHECKSUM)
           .build());
     } catch (MinioException | RuntimeException e) {
       throw new IOException("upload of " + key + " failed: " + e, e);
@@ -66,7 +74,7 @@ public final class MinioObjectStore implements ObjectStore {
   public void put(String key, byte[] content) throws IOException {
     try {
       client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
-          .data(content, content.length).build());
+          .data(content, content.length).checksum(CHECKSUM).build());
     } catch (MinioException | RuntimeException e) {
       throw new IOException("put of " + key + " failed: " + e, e);
     }

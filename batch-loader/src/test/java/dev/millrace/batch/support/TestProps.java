@@ -17,7 +17,7 @@ public final class TestProps {
         BatchProperties.PartitionBy.RECEIVED_AT,
         new BatchProperties.Rotation(maxRecords, DataSize.ofMegabytes(128), interval),
         new BatchProperties.Parquet(BatchProperties.Compression.ZSTD, DataSize.ofMegabytes(1)),
-        maxOpenFiles, spillDir,
+        maxOpenFiles, 1, spillDir,
         new BatchProperties.Retry(Duration.ofMillis(100), Duration.ofSeconds(2)),
         new BatchProperties.Marker(markers, Duration.ofMinutes(10), Duration.ofMinutes(1),
             Duration.ofSeconds(1)),

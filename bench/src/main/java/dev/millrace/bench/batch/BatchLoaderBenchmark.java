@@ -4,7 +4,7 @@ import com.google.protobuf.Timestamp;
 import dev.millrace.batch.config.BatchProperties;
 import dev.millrace.batch.config.Clients;
 import dev.millrace.batch.consume.FaultInjection;
-import dev.millrace.batch.consume.LoaderLoop;
+import dev.millrace.batch.consume.LoaderLifecycle;
 import dev.millrace.batch.consume.LoaderMetrics;
 import dev.millrace.bench.Baselines;
 import dev.millrace.bench.BenchContext;
@@ -48,6 +48,9 @@ import org.springframework.util.unit.DataSize;
  */
 public final class BatchLoaderBenchmark implements Benchmark {
 
+  /** One loader thread per partition of the bench topic (the default is 2). */
+  private static final int CONSUMERS = 3;
+
   @Override
   public int order() {
     return 500;
@@ -73,7 +76,8 @@ public final class BatchLoaderBenchmark implements Benchmark {
     return List.of(
         Result.throughput("batch loader: kafka -> parquet -> s3 (1 KB events)", p.count, "events",
                 p.seconds, p.inputBytes)
-            .withNote(ratio + "; input bytes, ZSTD, 16 MiB files, 3 partitions x 3 types"),
+            .withNote(ratio + "; input bytes, ZSTD, 16 MiB files, 3 partitions x 3 types, "
+                + CONSUMERS + " consumers"),
         Result.throughput("batch loader: parquet uploaded", (long) p.files, "files", p.seconds,
                 (long) p.parquetBytes)
             .withLatency(p.meanUploadMillis, Double.NaN)
@@ -104,34 +108,29 @@ public final class BatchLoaderBenchmark implements Benchmark {
         BatchProperties.PartitionBy.RECEIVED_AT,
         new BatchProperties.Rotation(10_000_000, DataSize.ofMegabytes(16), Duration.ofMinutes(5)),
         new BatchProperties.Parquet(BatchProperties.Compression.ZSTD, DataSize.ofMegabytes(8)),
-        32, spill, new BatchProperties.Retry(Duration.ofMillis(200), Duration.ofSeconds(5)),
+        32, CONSUMERS, spill, new BatchProperties.Retry(Duration.ofMillis(200), Duration.ofSeconds(5)),
         new BatchProperties.Marker(BatchProperties.MarkerMode.MANIFEST, Duration.ofMinutes(10),
             Duration.ofMinutes(1), Duration.ofSeconds(30)),
         Duration.ofMillis(200), Duration.ofSeconds(60));
-    Clients clients = new Clients(props);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    LoaderMetrics metrics = new LoaderMetrics(registry);
-    var producer = clients.deadLetterProducer();
-    var store = clients.store();
-    LoaderLoop loop = new LoaderLoop(props, clients.consumer(), producer, store, Clock.systemUTC(),
-        metrics, FaultInjection.NONE);
-    Thread thread = new Thread(loop, "bench-batch-loader");
-    thread.start();
+    // The service's own wiring: its loader threads, each with a consumer in the group.
+    LoaderLifecycle loader = new LoaderLifecycle(props, new Clients(props),
+        new LoaderMetrics(registry), Clock.systemUTC(), FaultInjection.NONE, event -> { });
+    loader.start();
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
         kafka.bootstrapServers()))) {
       long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
       var rows = registry.get("millrace.batch.rows").counter();
       while (rows.count() == 0) {
-        check(deadline, thread);
+        check(deadline, loader);
         Thread.sleep(2);
       }
       long began = System.nanoTime();
       while (rows.count() < count) {
-        check(deadline, thread);
+        check(deadline, loader);
         Thread.sleep(5);
       }
-      loop.stop();
-      thread.join();
+      loader.stop();
       double seconds = (System.nanoTime() - began) / 1e9;
       if (committed(admin, "bench-" + run) != count) {
         throw new IllegalStateException("the batch loader did not commit every offset");
@@ -141,15 +140,14 @@ public final class BatchLoaderBenchmark implements Benchmark {
           registry.get("millrace.batch.bytes").counter().count(),
           uploads.mean(java.util.concurrent.TimeUnit.MILLISECONDS));
     } finally {
-      loop.stop();
-      thread.join(60_000);
-      producer.close();
-      store.close();
+      if (loader.isRunning()) {
+        loader.stop();
+      }
     }
   }
 
-  private static void check(long deadline, Thread loader) {
-    if (System.nanoTime() > deadline || !loader.isAlive()) {
+  private static void check(long deadline, LoaderLifecycle loader) {
+    if (System.nanoTime() > deadline || !loader.alive()) {
       throw new IllegalStateException("the batch loader did not finish (see its log)");
     }
   }
