@@ -47,7 +47,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,16 +126,14 @@ public final class LoaderLoop implements Runnable {
     this.idleAfterMillis = props.marker().idleAfter().toMillis();
   }
 
-  /** Asks the loop to stop; it flushes what it holds first (graceful shutdown). */
+  /**
+   * Asks the loop to stop; it flushes what it holds first (graceful shutdown). The loop sees the
+   * request within one {@code poll-timeout}. It does not wake the consumer: a wake-up lands on
+   * whichever consumer call comes next, and a commit it breaks would leave uploaded records to be
+   * re-read (and skipped) by the next owner.
+   */
   public void stop() {
     running = false;
-    if (alive) {
-      try {
-        consumer.wakeup();
-      } catch (RuntimeException e) {
-        // Already closed: the loop has ended on its own.
-      }
-    }
   }
 
   /** True while the loop runs. */
@@ -157,12 +154,7 @@ public final class LoaderLoop implements Runnable {
       clearSpillDirectory();
       consumer.subscribe(List.of(props.topic()), new Rebalance());
       while (running) {
-        ConsumerRecords<String, byte[]> records;
-        try {
-          records = consumer.poll(props.pollTimeout());
-        } catch (WakeupException e) {
-          continue;
-        }
+        ConsumerRecords<String, byte[]> records = consumer.poll(props.pollTimeout());
         rewound.clear();
         for (ConsumerRecord<String, byte[]> record : records) {
           handle(record);

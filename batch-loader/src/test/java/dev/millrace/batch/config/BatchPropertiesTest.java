@@ -77,6 +77,24 @@ class BatchPropertiesTest {
   }
 
   @Test
+  void moreConsumersThanOpenFilesFails() {
+    Throwable t = rootCauseOfStarting("--millrace.batch.consumers=4",
+        "--millrace.batch.max-open-files=3");
+    assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessage(
+        "millrace.batch.consumers (4) must not exceed millrace.batch.max-open-files (3):"
+            + " each consumer needs at least one open file");
+  }
+
+  @Test
+  void zeroConsumersFailsNamingTheKey() {
+    Throwable t = rootCauseOfStarting("--millrace.batch.consumers=0");
+    assertThat(t).isInstanceOf(BindValidationException.class);
+    FieldError error = (FieldError) ((BindValidationException) t).getValidationErrors()
+        .getAllErrors().get(0);
+    assertThat(error.getObjectName() + "." + error.getField()).isEqualTo("millrace.batch.consumers");
+  }
+
+  @Test
   void anUnknownPartitionByValueFailsNamingTheKey() {
     Throwable t = catchThrowable(() -> BatchLoaderApplication.builder()
         .web(WebApplicationType.NONE).properties("logging.level.root=OFF")
