@@ -1,8 +1,11 @@
 package dev.millrace.bench;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /** What a benchmark gets: the run's scale and the rows measured so far. */
@@ -23,6 +26,36 @@ public final class BenchContext {
   /** {@code n} scaled, at least 1. */
   public int scaled(int n) {
     return Math.max(1, (int) Math.round(n * scale));
+  }
+
+  /** A warm-up pass. */
+  @FunctionalInterface
+  public interface Pass {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code pass} until the JIT has gone quiet: until a pass during which the compiler threads
+   * worked less than a tenth of its wall time, or {@code maxPasses} passes. On two cores the
+   * compiler competes with the code being measured; a fixed warm-up that left it compiling put
+   * 0.4-0.5 of a core of compilation into the measured windows.
+   *
+   * @return the passes run
+   */
+  public static int warmUp(int maxPasses, Pass pass) throws Exception {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    for (int i = 1; ; i++) {
+      long compiledBefore = jit.getTotalCompilationTime();
+      long began = System.nanoTime();
+      pass.run();
+      long wallMillis = (System.nanoTime() - began) / 1_000_000;
+      long compileMillis = jit.getTotalCompilationTime() - compiledBefore;
+      if (i >= maxPasses || compileMillis * 10 < wallMillis) {
+        System.err.printf(Locale.ROOT, "warm-up: %d pass(es), the last compiled %d ms in %d ms%n",
+            i, compileMillis, wallMillis);
+        return i;
+      }
+    }
   }
 
   public List<Result> results() {

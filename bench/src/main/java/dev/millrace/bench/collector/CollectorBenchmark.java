@@ -86,7 +86,8 @@ public final class CollectorBenchmark implements Benchmark {
 
       // A request waits for acks=all before it is answered, so one client has one batch in flight;
       // like the baseline's async producer, throughput needs many requests in flight.
-      http(http, uri, CLIENTS, context.scaled(1_000), BATCH); // warm-up: JIT, connections, batches
+      // Warm-up: JIT, connections, producer batches.
+      BenchContext.warmUp(6, () -> http(http, uri, CLIENTS, context.scaled(1_000), BATCH));
       rows.add(http(http, uri, CLIENTS, context.scaled(2_000), BATCH)
           .withNote(CLIENTS + " clients, 100 events (~1 KB) per request; target >= 0.5x")
           .comparedTo(Baselines.KAFKA_PRODUCER));
@@ -97,7 +98,7 @@ public final class CollectorBenchmark implements Benchmark {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", collector.grpcPort())
           .usePlaintext().maxInboundMessageSize(64 << 20).build();
       try {
-        stream(channel, context.scaled(1_000)); // warm-up
+        BenchContext.warmUp(6, () -> stream(channel, context.scaled(1_000)));
         rows.add(stream(channel, context.scaled(2_000))
             .withNote("one client stream of 100-event messages; latency = the whole call")
             .comparedTo(Baselines.KAFKA_PRODUCER));
