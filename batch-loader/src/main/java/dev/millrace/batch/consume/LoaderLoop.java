@@ -348,6 +348,7 @@ public final class LoaderLoop implements Runnable {
       long size = sizeOf(file.spill.path());
       metrics.uploadLatency.record(Duration.ofNanos(System.nanoTime() - started));
       metrics.files.increment();
+      metrics.rowsUploaded.increment(file.spill.records());
       metrics.bytes.increment(size);
       faults.afterUpload(dataKey);
       uploads.pollFirst();

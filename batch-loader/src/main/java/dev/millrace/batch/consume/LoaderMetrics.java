@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LoaderMetrics {
 
   final Counter rows;
+  final Counter rowsUploaded;
   final Counter skipped;
   final Counter deadLetters;
   final Counter files;
@@ -23,7 +24,11 @@ public final class LoaderMetrics {
   final AtomicLong watermarkMillis = new AtomicLong();
 
   public LoaderMetrics(MeterRegistry registry) {
-    rows = Counter.builder("millrace.batch.rows").description("Records written to Parquet files")
+    rows = Counter.builder("millrace.batch.rows")
+        .description("Records written to open Parquet files (again after a rebalance moved their partition)")
+        .register(registry);
+    rowsUploaded = Counter.builder("millrace.batch.rows.uploaded")
+        .description("Records in Parquet files uploaded to the store (each record once)")
         .register(registry);
     skipped = Counter.builder("millrace.batch.rows.skipped")
         .description("Records dropped because the store already had them (after a restart)")
