@@ -43,10 +43,6 @@ public final class LoaderLifecycle implements SmartLifecycle {
     }
   }
 
-  public List<LoaderLoop> loops() {
-    return List.copyOf(loops);
-  }
-
   /** True once started and while every loop's thread runs. */
   public boolean alive() {
     return !threads.isEmpty() && threads.stream().allMatch(Thread::isAlive);
