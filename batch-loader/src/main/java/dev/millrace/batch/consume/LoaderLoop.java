@@ -425,6 +425,7 @@ public final class LoaderLoop implements Runnable {
     if (offsets.isEmpty()) {
       return;
     }
+    faults.beforeCommit(offsets);
     try {
       consumer.commitSync(offsets);
     } catch (KafkaException e) {

@@ -19,8 +19,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -92,12 +94,23 @@ class BatchLoaderIT {
     try (LoaderHarness h = new LoaderHarness(kafka, s3, "kill", 3, tmp)) {
       AtomicInteger uploads = new AtomicInteger();
       AtomicReference<String> killedAfter = new AtomicReference<>();
+      // A kill takes the whole process: once one loader thread dies, its siblings die at their
+      // next upload or commit, rather than taking over its partitions and committing past the file.
       FaultInjection killOnFifthUpload = new FaultInjection() {
         @Override
         public void afterUpload(String dataKey) {
           if (uploads.incrementAndGet() == 5) {
             killedAfter.set(dataKey);
-            throw new Crash("killed after uploading " + dataKey);
+          }
+          if (killedAfter.get() != null) {
+            throw new Crash("killed after uploading " + killedAfter.get());
+          }
+        }
+
+        @Override
+        public void beforeCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+          if (killedAfter.get() != null) {
+            throw new Crash("killed before committing " + offsets);
           }
         }
       };
