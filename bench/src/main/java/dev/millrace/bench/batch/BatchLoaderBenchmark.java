@@ -66,7 +66,7 @@ public final class BatchLoaderBenchmark implements Benchmark {
     KafkaServer kafka = LocalStack.kafka();
     S3Server s3 = LocalStack.s3();
     // Warm-up passes (JIT, the S3 connection pool, the Parquet code paths) until the JIT is quiet.
-    BenchContext.warmUp(5, () -> pass(kafka, s3, Math.max(2_000, context.scaled(40_000))));
+    BenchContext.warmUp(Duration.ofSeconds(90), () -> pass(kafka, s3, Math.max(2_000, context.scaled(40_000))));
     Pass p = pass(kafka, s3, context.scaled(200_000));
     double inputMbs = p.inputBytes / p.seconds / (1024.0 * 1024.0);
     String ratio = context.result(Baselines.S3_PUT)

@@ -96,9 +96,9 @@ public final class EnricherBenchmark implements Benchmark {
     try (EnrichmentServer api = EnrichmentServer.start(
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), apiConfig)) {
       // Identity first, so the enricher's row has its baseline from this run.
-      BenchContext.warmUp(4, () -> identity(kafka, warmUp));
+      BenchContext.warmUp(Duration.ofSeconds(60), () -> identity(kafka, warmUp));
       Pass identity = identity(kafka, n);
-      BenchContext.warmUp(6, () -> enricher(kafka, api, warmUp));
+      BenchContext.warmUp(Duration.ofSeconds(90), () -> enricher(kafka, api, warmUp));
       Pass enricher = enricher(kafka, api, n);
       return List.of(
           Result.throughput(IDENTITY_ROW, n, "records", identity.seconds, identity.bytes)
