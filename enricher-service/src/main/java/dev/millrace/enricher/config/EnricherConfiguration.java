@@ -34,8 +34,9 @@ public class EnricherConfiguration {
     return EnrichmentChannels.plaintext(e.target(), e.maxAttempts(), e.backoffInitial(), e.backoffMax());
   }
 
+  /** The enrichment client, behind the result cache unless that is turned off. */
   @Bean
-  Enricher enricher(EnricherProperties p, ManagedChannel channel, MeterRegistry registry) {
+  public static Enricher enricher(EnricherProperties p, ManagedChannel channel, MeterRegistry registry) {
     Enricher client = new EnrichmentClient(channel, p.enrichment().deadline());
     if (p.enrichment().cacheMaxEntries() == 0) {
       return client;

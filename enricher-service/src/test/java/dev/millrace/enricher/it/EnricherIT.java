@@ -63,6 +63,12 @@ class EnricherIT {
     return EnrichmentApi.start(port);
   }
 
+  private static List<String> with(List<String> args, String... more) {
+    List<String> all = new ArrayList<>(args);
+    all.addAll(List.of(more));
+    return all;
+  }
+
   private List<String> enricherArgs(Run run, int apiPort) {
     return List.of(
         "--server.port=0",
@@ -134,7 +140,9 @@ class EnricherIT {
     List<MixedEvents.Item> items = MixedEvents.generate(EVENTS, run.id);
     try (EnrichmentApi api = startEnrichmentApi(0);
          Outcomes outcomes = new Outcomes(kafka.bootstrapServers(), run.enriched, run.deadLetter, PARTITIONS);
-         ConfigurableApplicationContext enricher = startEnricher(enricherArgs(run, api.port()))) {
+         // With the result cache on (it is off by default), so its path and metric are covered too.
+         ConfigurableApplicationContext enricher = startEnricher(with(enricherArgs(run, api.port()),
+             "--millrace.enricher.enrichment.cache-max-entries=10000"))) {
       String base = "http://127.0.0.1:" + enricher.getEnvironment().getProperty("local.server.port");
       produce(run.raw, items, Duration.ZERO).join();
       outcomes.awaitTotal(EVENTS, Duration.ofSeconds(120));
