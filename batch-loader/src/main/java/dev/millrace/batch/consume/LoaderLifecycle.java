@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.producer.Producer;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.LivenessState;
@@ -18,7 +19,8 @@ import org.springframework.context.SmartLifecycle;
  * consumer in the group, its own spill directory and its share of the open-file cap, for the
  * application's lifetime. They share the object store client and the dead-letter producer (both
  * thread-safe). Stopping the context stops every loop gracefully (each uploads what it holds and
- * commits) before the store and the producer are closed.
+ * commits; no loop leaves the group before all have committed) before the store and the producer
+ * are closed.
  */
 public final class LoaderLifecycle implements SmartLifecycle {
 
@@ -37,9 +39,10 @@ public final class LoaderLifecycle implements SmartLifecycle {
     this.store = clients.store();
     this.producer = clients.deadLetterProducer();
     int share = Math.max(1, props.maxOpenFiles() / props.consumers());
+    CountDownLatch leaving = new CountDownLatch(props.consumers());
     for (int i = 0; i < props.consumers(); i++) {
       loops.add(new LoaderLoop(props, props.spillDir().resolve("consumer-" + i), share,
-          clients.consumer(i), producer, store, clock, metrics, faults));
+          clients.consumer(i), producer, store, clock, metrics, faults, leaving));
     }
   }
 
@@ -74,7 +77,8 @@ public final class LoaderLifecycle implements SmartLifecycle {
   public synchronized void stop() {
     stopping = true;
     loops.forEach(LoaderLoop::stop);
-    long deadline = System.nanoTime() + props.shutdownTimeout().plusSeconds(10).toNanos();
+    // Each loop uploads for up to shutdown-timeout, then waits up to as long for its siblings.
+    long deadline = System.nanoTime() + props.shutdownTimeout().multipliedBy(2).plusSeconds(10).toNanos();
     try {
       for (Thread thread : threads) {
         thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));

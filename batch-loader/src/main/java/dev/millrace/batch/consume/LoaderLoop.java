@@ -35,8 +35,10 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -81,6 +83,14 @@ public final class LoaderLoop implements Runnable {
   private final long idleAfterMillis;
   private final Path spillDir;
   private final int maxOpenFiles;
+  /**
+   * Counted down by each loop of the instance once it is done committing (or has crashed); a loop
+   * leaves the group only when all have. A loop that left first would move its partitions, and
+   * the siblings' final commits would then fail on the rebalance (their records re-read, and
+   * skipped, by the next owner). Null for a lone loop.
+   */
+  private final CountDownLatch leaving;
+  private boolean arrived;
   /** Partitions sent back to a record's offset in this poll because they are not recovered yet. */
   private final Set<TopicPartition> rewound = new HashSet<>();
   private long nextMarkerCheckMillis;
@@ -98,17 +108,21 @@ public final class LoaderLoop implements Runnable {
                     Producer<String, byte[]> deadLetters, ObjectStore store, Clock clock,
                     LoaderMetrics metrics, FaultInjection faults) {
     this(props, props.spillDir(), props.maxOpenFiles(), consumer, deadLetters, store, clock, metrics,
-        faults);
+        faults, null);
   }
 
   /**
    * A loop with its own spill directory (cleared at start) and its share of the open-file cap, for
    * instances that run several loops, each with its own consumer in the group.
+   *
+   * @param leaving shared by the instance's loops, counting them (see {@link #leaving}); or null
    */
   public LoaderLoop(BatchProperties props, Path spillDir, int maxOpenFiles,
                     Consumer<String, byte[]> consumer, Producer<String, byte[]> deadLetters,
-                    ObjectStore store, Clock clock, LoaderMetrics metrics, FaultInjection faults) {
+                    ObjectStore store, Clock clock, LoaderMetrics metrics, FaultInjection faults,
+                    CountDownLatch leaving) {
     this.props = props;
+    this.leaving = leaving;
     this.spillDir = spillDir;
     this.maxOpenFiles = maxOpenFiles;
     this.consumer = consumer;
@@ -170,6 +184,7 @@ public final class LoaderLoop implements Runnable {
       log.error("loader stopped on an unexpected error; uncommitted records will be re-read", e);
     } finally {
       if (crashed) {
+        arrive();
         abandon();
       }
       report(0, 0, 0);
@@ -599,7 +614,26 @@ public final class LoaderLoop implements Runnable {
       log.warn("shutdown: {} files not uploaded in {}; their records will be re-read",
           uploads.size(), props.shutdownTimeout());
     }
+    arrive();
+    if (leaving != null) {
+      try {
+        if (!leaving.await(props.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+          log.warn("shutdown: other loader threads still busy after {}; leaving the group anyway",
+              props.shutdownTimeout());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     abandon();
+  }
+
+  /** This loop is done with its partitions: counted once, on a graceful stop or a crash. */
+  private void arrive() {
+    if (leaving != null && !arrived) {
+      arrived = true;
+      leaving.countDown();
+    }
   }
 
   private void abandon() {

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -137,6 +139,44 @@ class LoaderLoopTest {
     assertThat(store.keys(".parquet")).contains(
         "events/event_type=click/dt=2026-11-20/hour=10/enriched-p0-o0000000000000000000-0000000000000000000.parquet",
         "events/event_type=page_view/dt=2026-11-20/hour=10/enriched-p0-o0000000000000000001-0000000000000000002.parquet");
+  }
+
+  @Test
+  void aStoppedLoopLeavesTheGroupOnlyOnceItsSiblingLoopsHaveCommitted() throws Exception {
+    BatchProperties props = TestProps.props(dir.resolve("spill"), 1000, Duration.ofMinutes(5), 10,
+        MarkerMode.NONE);
+    CountDownLatch leaving = new CountDownLatch(2);
+    MockConsumer<String, byte[]> firstConsumer = consumer;
+    LoaderLoop first = new LoaderLoop(props, dir.resolve("spill-0"), 5, firstConsumer, producer,
+        store, clock, new LoaderMetrics(new SimpleMeterRegistry()), FaultInjection.NONE, leaving);
+    firstConsumer.schedulePollTask(() -> firstConsumer.rebalance(List.of(TP)));
+    firstConsumer.schedulePollTask(() -> {});
+    firstConsumer.schedulePollTask(() -> firstConsumer.addRecord(record(0, "click", T0)));
+    firstConsumer.schedulePollTask(first::stop);
+    Thread firstThread = new Thread(first::run, "first-loop");
+    firstThread.start();
+
+    // The first loop uploads and commits its record, then stays in the group: leaving now would
+    // move its partition and fail the sibling's final commit.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!Long.valueOf(1).equals(committed.get(TP)) && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(committed.get(TP)).isEqualTo(1);
+    Thread.sleep(200);
+    assertThat(firstThread.isAlive()).isTrue();
+    assertThat(firstConsumer.closed()).isFalse();
+
+    // The sibling stops too (it owns nothing here); now both leave.
+    newConsumer();
+    LoaderLoop second = new LoaderLoop(props, dir.resolve("spill-1"), 5, consumer, producer,
+        store, clock, new LoaderMetrics(new SimpleMeterRegistry()), FaultInjection.NONE, leaving);
+    consumer.schedulePollTask(second::stop);
+    second.run();
+    firstThread.join(5000);
+    assertThat(firstThread.isAlive()).isFalse();
+    assertThat(firstConsumer.closed()).isTrue();
+    assertThat(consumer.closed()).isTrue();
   }
 
   @Test
