@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import dev.millrace.bench.BenchContext;
 import dev.millrace.bench.Benchmark;
 import dev.millrace.bench.Result;
+import dev.millrace.bench.Topics;
 import dev.millrace.enricher.config.EnricherConfiguration;
 import dev.millrace.enricher.config.EnricherProperties;
 import dev.millrace.enricher.config.StreamsSettings;
@@ -247,7 +248,7 @@ public final class EnricherBenchmark implements Benchmark {
     AtomicLong failed = new AtomicLong();
     try (KafkaProducer<String, byte[]> producer =
              new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      awaitLeaders(producer, topic);
+      Topics.awaitLeaders(producer, topic, PARTITIONS);
       for (int i = 0; i < n; i++) {
         String id = UUID.randomUUID().toString();
         byte[] value = event(id, i).toByteArray();
@@ -264,31 +265,6 @@ public final class EnricherBenchmark implements Benchmark {
       throw new IllegalStateException(failed.get() + " of " + n + " records could not be produced to " + topic);
     }
     return bytes;
-  }
-
-  /**
-   * A topic created a moment ago may not have settled leaders yet; sending into that has shown
-   * NOT_LEADER and then OUT_OF_ORDER_SEQUENCE errors on the single-node broker.
-   */
-  private static void awaitLeaders(KafkaProducer<String, byte[]> producer, String topic) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      var partitions = producer.partitionsFor(topic);
-      if (partitions.size() == PARTITIONS && partitions.stream().allMatch(pi -> pi.leader() != null)) {
-        break;
-      }
-      sleep(100);
-    }
-    sleep(1000);
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   private static final String[][] TYPES = {
