@@ -568,7 +568,9 @@ public final class LoaderLoop implements Runnable {
       List<Long> marked = markers.markCompleteHours(global.getAsLong(),
           earliest == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(earliest));
       metrics.markers.increment(marked.size());
-    } catch (IOException | KafkaException e) {
+    } catch (IOException | KafkaException | NumberFormatException e) {
+      // NumberFormatException: a watermark object whose content is not a number. Markers wait;
+      // loading goes on.
       log.warn("marker check failed, next in {}: {}", props.marker().checkInterval(), e.getMessage());
     }
   }

@@ -72,6 +72,9 @@ public final class MarkerWriter {
     Map<Integer, Long> all = new LinkedHashMap<>();
     for (String key : store.list(names.watermarkDirectory(topic))) {
       int p = ObjectNames.parseWatermarkPartition(key);
+      if (p < 0) {
+        continue;
+      }
       store.get(key).ifPresent(b -> all.put(p, Long.parseLong(new String(b, StandardCharsets.UTF_8).trim())));
     }
     all.putAll(fresher);

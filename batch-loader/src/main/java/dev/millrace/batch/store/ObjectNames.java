@@ -23,6 +23,7 @@ public final class ObjectNames {
   private static final Pattern DATA_FILE = Pattern.compile(
       "(.+)-p(\\d+)-o(\\d{19})-(\\d{19})\\.parquet");
   private static final Pattern RECEIPT = Pattern.compile("(\\d{19})-(\\d{19})");
+  private static final Pattern WATERMARK = Pattern.compile("p(\\d{1,9})");
 
   private final String prefix;
 
@@ -83,8 +84,13 @@ public final class ObjectNames {
     return watermarkDirectory(topic) + "p" + partition;
   }
 
+  /**
+   * The partition of a watermark key; -1 when the key is not one (anything else in the folder,
+   * such as a store's temporary upload object, which s3proxy's filesystem backend lists).
+   */
   public static int parseWatermarkPartition(String key) {
-    return Integer.parseInt(key.substring(key.lastIndexOf("/p") + 2));
+    Matcher m = WATERMARK.matcher(key.substring(key.lastIndexOf('/') + 1));
+    return m.matches() ? Integer.parseInt(m.group(1)) : -1;
   }
 
   /** Next hour to mark, epoch millis as text. */

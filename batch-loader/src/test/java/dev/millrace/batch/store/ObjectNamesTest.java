@@ -30,6 +30,15 @@ class ObjectNamesTest {
   void keysThatAreNotOursDoNotParse() {
     assertThat(ObjectNames.parseDataFile("events/event_type=x/dt=2026-01-01/hour=00/_SUCCESS")).isNull();
     assertThat(ObjectNames.parseReceipt("events/_offsets/t/p0/junk")).isNull();
+    // s3proxy's filesystem backend lists an object being written under a temporary name.
+    assertThat(ObjectNames.parseWatermarkPartition(
+        "events/_watermarks/t/p1-c71d2730-8961-4f22-9261-68f4c6ca48c6")).isEqualTo(-1);
+    assertThat(ObjectNames.parseWatermarkPartition("events/_watermarks/t/notes.txt")).isEqualTo(-1);
+  }
+
+  @Test
+  void watermarkKeysParseToTheirPartition() {
+    assertThat(ObjectNames.parseWatermarkPartition(names.watermarkKey("a-p1", 12))).isEqualTo(12);
   }
 
   @Test
