@@ -64,7 +64,7 @@ public final class KafkaBaseline implements Benchmark {
         new ByteArraySerializer(), new ByteArraySerializer())) {
       // Warm-up as the collector rows do: until the JIT is quiet, so neither side of a ratio is
       // measured against a compiling JVM.
-      BenchContext.warmUp(Duration.ofSeconds(30), () -> {
+      BenchContext.warmUp(Duration.ofSeconds(20), Duration.ofSeconds(40), () -> {
         send(producer, topic, values, warmup, new Latencies(warmup));
         warmed[0] += warmup;
       });

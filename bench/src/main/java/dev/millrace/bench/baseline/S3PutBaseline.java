@@ -10,6 +10,7 @@ import io.minio.Checksum;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import java.io.ByteArrayInputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
@@ -39,13 +40,15 @@ public final class S3PutBaseline implements Benchmark {
     s3.createBucket(bucket);
     byte[] data = new byte[OBJECT_BYTES];
     new Random(3).nextBytes(data);
-    int warmup = 2;
     int count = context.scaled(32);
     try (MinioClient minio = MinioClient.builder().endpoint(s3.endpoint())
         .credentials(s3.accessKey(), s3.secretKey()).region(s3.region()).build()) {
-      for (int i = 0; i < warmup; i++) {
-        put(minio, bucket, "warmup/" + i, data);
-      }
+      // s3proxy is a JVM of its own: PUTs for at least ten seconds warm it (and this JVM) up.
+      int[] warmed = {0};
+      BenchContext.warmUp(Duration.ofSeconds(10), Duration.ofSeconds(30), () -> {
+        put(minio, bucket, "warmup/" + warmed[0]++, data);
+        put(minio, bucket, "warmup/" + warmed[0]++, data);
+      });
       Latencies latencies = new Latencies(count);
       long began = System.nanoTime();
       for (int i = 0; i < count; i++) {
