@@ -11,6 +11,7 @@ import dev.millrace.bench.BenchContext;
 import dev.millrace.bench.Benchmark;
 import dev.millrace.bench.baseline.ElasticsearchBulkBaseline;
 import dev.millrace.bench.Result;
+import dev.millrace.bench.Topics;
 import dev.millrace.localstack.ElasticsearchServer;
 import dev.millrace.localstack.KafkaServer;
 import dev.millrace.localstack.LocalStack;
@@ -31,6 +32,7 @@ import dev.millrace.realtime.index.IndexTemplates;
 import dev.millrace.realtime.index.LoaderDocument;
 import dev.millrace.realtime.index.Origin;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,45 +77,33 @@ public final class RealtimeLoaderBenchmark implements Benchmark {
   public List<Result> run(BenchContext context) throws Exception {
     KafkaServer kafka = LocalStack.kafka();
     ElasticsearchServer elasticsearch = LocalStack.elasticsearch();
+    // Warm-up passes (the loader's code in this JVM, and Elasticsearch's) until the JIT is quiet:
+    // each a fresh loader on a fresh backlog, as the measured pass.
+    int warmUpBacklog = Math.max(5_000, context.scaled(30_000));
+    BenchContext.warmUp(Duration.ofSeconds(60), () -> {
+      String run = "bench-rt-" + UUID.randomUUID().toString().substring(0, 8);
+      try (KafkaProducer<String, byte[]> producer = producer(kafka);
+           RestClient rest = RestClient.builder(HttpHost.create(elasticsearch.url())).build()) {
+        String topic = backlog(kafka, producer, run, warmUpBacklog);
+        try (ConfigurableApplicationContext loader = startLoader(kafka, elasticsearch, run, topic)) {
+          awaitIndexed(loader.getBean(MeterRegistry.class), warmUpBacklog);
+        } finally {
+          deleteIndexes(rest, run + "-*");
+        }
+      }
+    });
+
     String run = "bench-rt-" + UUID.randomUUID().toString().substring(0, 8);
-    String topic = run + ".enriched";
-    kafka.createTopics(3, topic, run + ".dl-collector", run + ".dl-enricher");
     int backlog = context.scaled(100_000);
     int probes = Math.max(50, context.scaled(500));
-
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-    try (KafkaProducer<String, byte[]> producer =
-             new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    try (KafkaProducer<String, byte[]> producer = producer(kafka);
          RestClient rest = RestClient.builder(HttpHost.create(elasticsearch.url())).build()) {
-      for (int n = 0; n < backlog; n++) {
-        EnrichedEvent e = event(UUID.randomUUID().toString(), Instant.now());
-        producer.send(new ProducerRecord<>(topic, e.getRaw().getEvent().getEventId(), e.toByteArray()));
-      }
-      producer.flush();
+      String topic = backlog(kafka, producer, run, backlog);
       long docBytes = documentBytes();
       ElasticsearchClient es = new ElasticsearchClient(new RestClientTransport(rest, new Jackson3JsonpMapper()));
       Result sameDocs = rawBulkOfLoaderDocuments(es, elasticsearch.url(), run + "-raw", backlog);
 
-      ConfigurableApplicationContext loader = RealtimeLoaderApplication.builder()
-          // Command-line arguments, so they override millrace-realtime-loader.yml.
-          .run(
-              "--server.port=0",
-              "--spring.main.banner-mode=off",
-              "--logging.level.root=WARN",
-              "--millrace.realtime.kafka.bootstrap.servers=" + kafka.bootstrapServers(),
-              "--millrace.realtime.topics.enriched=" + topic,
-              "--millrace.realtime.topics.collector-dead-letter=" + run + ".dl-collector",
-              "--millrace.realtime.topics.enricher-dead-letter=" + run + ".dl-enricher",
-              "--millrace.realtime.consumer.group-id=" + run,
-              "--millrace.realtime.elasticsearch.urls=" + elasticsearch.url(),
-              "--millrace.realtime.index.events-prefix=" + run + "-events",
-              "--millrace.realtime.index.events-alias=" + run + "-events",
-              "--millrace.realtime.index.dead-letters-prefix=" + run + "-dead-letters",
-              "--millrace.realtime.index.dead-letters-alias=" + run + "-dead-letters",
-              "--millrace.realtime.index.replicas=0");
+      ConfigurableApplicationContext loader = startLoader(kafka, elasticsearch, run, topic);
       List<Result> results = new ArrayList<>();
       try {
         MeterRegistry registry = loader.getBean(MeterRegistry.class);
@@ -138,6 +128,51 @@ public final class RealtimeLoaderBenchmark implements Benchmark {
       }
       return results;
     }
+  }
+
+  private static KafkaProducer<String, byte[]> producer(KafkaServer kafka) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** Creates the run's topics and puts {@code count} enriched events on its enriched topic. */
+  private static String backlog(KafkaServer kafka, KafkaProducer<String, byte[]> producer, String run,
+                                int count) {
+    String topic = run + ".enriched";
+    kafka.createTopics(3, topic, run + ".dl-collector", run + ".dl-enricher");
+    Topics.awaitLeaders(producer, topic, 3);
+    for (int n = 0; n < count; n++) {
+      EnrichedEvent e = event(UUID.randomUUID().toString(), Instant.now());
+      producer.send(new ProducerRecord<>(topic, e.getRaw().getEvent().getEventId(), e.toByteArray()));
+    }
+    producer.flush();
+    return topic;
+  }
+
+  /** The loader as the service runs, on the run's topics and index names. */
+  private static ConfigurableApplicationContext startLoader(KafkaServer kafka,
+                                                            ElasticsearchServer elasticsearch,
+                                                            String run, String topic) {
+    return RealtimeLoaderApplication.builder()
+        // Command-line arguments, so they override millrace-realtime-loader.yml.
+        .run(
+            "--server.port=0",
+            "--spring.main.banner-mode=off",
+            "--logging.level.root=WARN",
+            "--millrace.realtime.kafka.bootstrap.servers=" + kafka.bootstrapServers(),
+            "--millrace.realtime.topics.enriched=" + topic,
+            "--millrace.realtime.topics.collector-dead-letter=" + run + ".dl-collector",
+            "--millrace.realtime.topics.enricher-dead-letter=" + run + ".dl-enricher",
+            "--millrace.realtime.consumer.group-id=" + run,
+            "--millrace.realtime.elasticsearch.urls=" + elasticsearch.url(),
+            "--millrace.realtime.index.events-prefix=" + run + "-events",
+            "--millrace.realtime.index.events-alias=" + run + "-events",
+            "--millrace.realtime.index.dead-letters-prefix=" + run + "-dead-letters",
+            "--millrace.realtime.index.dead-letters-alias=" + run + "-dead-letters",
+            "--millrace.realtime.index.replicas=0");
   }
 
   /**
