@@ -42,6 +42,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.util.FileSystemUtils;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -172,6 +173,7 @@ public final class BatchLoaderBenchmark implements Benchmark {
       if (loader.isRunning()) {
         loader.stop();
       }
+      FileSystemUtils.deleteRecursively(spill);
     }
   }
 
