@@ -2,6 +2,7 @@ package dev.millrace.batch.config;
 
 import dev.millrace.proto.WireNames;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -113,10 +114,14 @@ public record BatchProperties(
   /**
    * @param compression codec of every column chunk
    * @param rowGroupSize row group size; each open file buffers up to this much in memory
+   * @param zstdLevel zstd level when the codec is ZSTD: 1 is zstd's fast level, which encodes
+   *     about 1.7x faster than the library default 3 with nearly the same file size; higher
+   *     levels trade loader CPU for smaller files, negative levels the other way round
    */
   public record Parquet(
       @DefaultValue("ZSTD") @NotNull Compression compression,
-      @DefaultValue("8MB") @NotNull DataSize rowGroupSize) {}
+      @DefaultValue("8MB") @NotNull DataSize rowGroupSize,
+      @DefaultValue("1") @Min(-7) @Max(19) int zstdLevel) {}
 
   /**
    * @param initialBackoff first wait after a failed store call

@@ -282,8 +282,7 @@ public final class LoaderLoop implements Runnable {
   private OpenFile open(TopicPartition tp, Destination destination, long offset, long now)
       throws IOException {
     Path path = spillDir.resolve(UUID.randomUUID() + ".parquet");
-    SpillFile spill = new SpillFile(path, props.parquet().compression(),
-        props.parquet().rowGroupSize().toBytes());
+    SpillFile spill = new SpillFile(path, props.parquet());
     openFiles++;
     return new OpenFile(tp, destination, spill, offset, now);
   }

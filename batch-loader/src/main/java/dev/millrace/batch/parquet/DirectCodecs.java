@@ -1,6 +1,6 @@
 package dev.millrace.batch.parquet;
 
-import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
 import java.io.IOException;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.compression.CompressionCodecFactory;
@@ -12,20 +12,34 @@ import org.xerial.snappy.Snappy;
  * through Hadoop's codec classes and builds a Hadoop {@code Configuration} (which needs most of
  * Hadoop's runtime); the bytes are the same standard zstd frames and raw snappy blocks either way.
  * Write-only: the loader never reads Parquet.
+ *
+ * <p>One factory belongs to one file, written by one thread: the zstd context (its native tables)
+ * is made once and reused for every page, and freed when the writer releases the factory.
  */
 final class DirectCodecs implements CompressionCodecFactory {
 
-  /** zstd's default level: the usual speed/size balance for columnar pages. */
-  private static final int ZSTD_LEVEL = 3;
+  private final int zstdLevel;
+  private ZstdCompressCtx zstd;
+
+  DirectCodecs(int zstdLevel) {
+    this.zstdLevel = zstdLevel;
+  }
 
   @Override
   public BytesInputCompressor getCompressor(CompressionCodecName codec) {
     return switch (codec) {
-      case ZSTD -> compressor(codec, bytes -> Zstd.compress(bytes, ZSTD_LEVEL));
+      case ZSTD -> compressor(codec, this::zstd);
       case SNAPPY -> compressor(codec, Snappy::compress);
       case UNCOMPRESSED -> compressor(codec, bytes -> bytes);
       default -> throw new IllegalArgumentException("unsupported codec " + codec);
     };
+  }
+
+  private byte[] zstd(byte[] bytes) {
+    if (zstd == null) {
+      zstd = new ZstdCompressCtx().setLevel(zstdLevel);
+    }
+    return zstd.compress(bytes);
   }
 
   @Override
@@ -34,7 +48,12 @@ final class DirectCodecs implements CompressionCodecFactory {
   }
 
   @Override
-  public void release() {}
+  public void release() {
+    if (zstd != null) {
+      zstd.close();
+      zstd = null;
+    }
+  }
 
   private interface Codec {
     byte[] apply(byte[] input) throws IOException;

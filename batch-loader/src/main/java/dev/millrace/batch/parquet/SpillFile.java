@@ -1,5 +1,6 @@
 package dev.millrace.batch.parquet;
 
+import dev.millrace.batch.config.BatchProperties;
 import dev.millrace.batch.config.BatchProperties.Compression;
 import dev.millrace.proto.v1.EnrichedEvent;
 import java.io.IOException;
@@ -26,16 +27,16 @@ public final class SpillFile implements AutoCloseable {
   private long records;
   private boolean closed;
 
-  public SpillFile(Path path, Compression compression, long rowGroupSize) throws IOException {
+  public SpillFile(Path path, BatchProperties.Parquet settings) throws IOException {
     this.path = path;
     Files.createDirectories(path.getParent());
     this.writer = new Builder(new LocalOutputFile(path))
         .withConf(new PlainParquetConfiguration())
-        .withCodecFactory(new DirectCodecs())
+        .withCodecFactory(new DirectCodecs(settings.zstdLevel()))
         .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-        .withCompressionCodec(compression == Compression.ZSTD
+        .withCompressionCodec(settings.compression() == Compression.ZSTD
             ? CompressionCodecName.ZSTD : CompressionCodecName.SNAPPY)
-        .withRowGroupSize(rowGroupSize)
+        .withRowGroupSize(settings.rowGroupSize().toBytes())
         .withPageSize(256 * 1024)
         .withDictionaryEncoding(true)
         // Unique per row: a dictionary would only be hashed, grown and then abandoned.

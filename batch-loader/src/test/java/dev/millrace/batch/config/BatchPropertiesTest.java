@@ -95,6 +95,17 @@ class BatchPropertiesTest {
   }
 
   @Test
+  void aZstdLevelOutOfRangeFailsNamingTheKey() {
+    Throwable t = rootCauseOfStarting("--millrace.batch.parquet.zstd-level=22");
+    assertThat(t).isInstanceOf(BindValidationException.class);
+    FieldError error = (FieldError) ((BindValidationException) t).getValidationErrors()
+        .getAllErrors().get(0);
+    assertThat(error.getObjectName() + "." + error.getField())
+        .isEqualTo("millrace.batch.parquet.zstdLevel");
+    assertThat(error.getDefaultMessage()).isEqualTo("must be less than or equal to 19");
+  }
+
+  @Test
   void anUnknownPartitionByValueFailsNamingTheKey() {
     Throwable t = catchThrowable(() -> BatchLoaderApplication.builder()
         .web(WebApplicationType.NONE).properties("logging.level.root=OFF")
@@ -126,5 +137,6 @@ class BatchPropertiesTest {
     assertThat(p.rotation().maxRecords()).isEqualTo(7);
     assertThat(p.partitionBy()).isEqualTo(BatchProperties.PartitionBy.RECEIVED_AT);
     assertThat(p.rotation().interval()).hasMinutes(5);
+    assertThat(p.parquet().zstdLevel()).isEqualTo(1);
   }
 }

@@ -2,6 +2,7 @@ package dev.millrace.batch.parquet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.millrace.batch.config.BatchProperties;
 import dev.millrace.batch.config.BatchProperties.Compression;
 import dev.millrace.batch.support.Events;
 import dev.millrace.batch.support.ParquetRows;
@@ -13,17 +14,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.util.unit.DataSize;
 
 class SpillFileTest {
 
   @TempDir Path dir;
+
+  private static BatchProperties.Parquet settings(Compression compression, int zstdLevel) {
+    return new BatchProperties.Parquet(compression, DataSize.ofMegabytes(1), zstdLevel);
+  }
 
   @ParameterizedTest
   @EnumSource(Compression.class)
   void writesTypedColumnsThatAnIndependentReaderReadsBack(Compression compression) throws Exception {
     Path file = dir.resolve("f.parquet");
     Instant at = Instant.parse("2026-11-20T10:15:30.123456Z");
-    try (SpillFile spill = new SpillFile(file, compression, 1 << 20)) {
+    try (SpillFile spill = new SpillFile(file, settings(compression, 1))) {
       spill.write(Events.enriched("id-1", "page_view", at), "t", 2, 41);
       spill.write(Events.enriched("id-2", "page_view", at), "t", 2, 42);
       assertThat(spill.records()).isEqualTo(2);
@@ -47,9 +54,26 @@ class SpillFileTest {
   @Test
   void discardRemovesTheLocalFile() throws Exception {
     Path file = dir.resolve("g.parquet");
-    SpillFile spill = new SpillFile(file, Compression.ZSTD, 1 << 20);
+    SpillFile spill = new SpillFile(file, settings(Compression.ZSTD, 1));
     spill.write(Events.enriched("id-1", "page_view", Instant.now()), "t", 0, 0);
     spill.discard();
     assertThat(file).doesNotExist();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {-7, 1, 3, 19})
+  void everyAllowedZstdLevelWritesFilesTheReaderDecodes(int level) throws Exception {
+    Path file = dir.resolve("z" + level + ".parquet");
+    Instant at = Instant.parse("2026-11-20T10:15:30Z");
+    // One context compresses every page of the file: at least one per column.
+    try (SpillFile spill = new SpillFile(file, settings(Compression.ZSTD, level))) {
+      for (int i = 0; i < 3000; i++) {
+        spill.write(Events.enriched("id-" + i, "page_view", at), "t", 0, i);
+      }
+    }
+    List<Group> rows = ParquetRows.read(file);
+    assertThat(rows).hasSize(3000);
+    assertThat(rows.get(2999).getString("event_id", 0)).isEqualTo("id-2999");
+    assertThat(rows.get(2999).getLong("kafka_offset", 0)).isEqualTo(2999);
   }
 }

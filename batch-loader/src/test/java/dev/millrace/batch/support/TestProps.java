@@ -16,7 +16,7 @@ public final class TestProps {
             DataSize.ofMegabytes(16), Duration.ofSeconds(30)),
         BatchProperties.PartitionBy.RECEIVED_AT,
         new BatchProperties.Rotation(maxRecords, DataSize.ofMegabytes(128), interval),
-        new BatchProperties.Parquet(BatchProperties.Compression.ZSTD, DataSize.ofMegabytes(1)),
+        new BatchProperties.Parquet(BatchProperties.Compression.ZSTD, DataSize.ofMegabytes(1), 1),
         maxOpenFiles, 1, spillDir,
         new BatchProperties.Retry(Duration.ofMillis(100), Duration.ofSeconds(2)),
         new BatchProperties.Marker(markers, Duration.ofMinutes(10), Duration.ofMinutes(1),

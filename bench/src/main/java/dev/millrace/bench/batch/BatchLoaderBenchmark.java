@@ -123,7 +123,7 @@ public final class BatchLoaderBenchmark implements Benchmark {
             "events", DataSize.ofMegabytes(16), Duration.ofSeconds(30)),
         BatchProperties.PartitionBy.RECEIVED_AT,
         new BatchProperties.Rotation(10_000_000, DataSize.ofMegabytes(16), Duration.ofMinutes(5)),
-        new BatchProperties.Parquet(BatchProperties.Compression.ZSTD, DataSize.ofMegabytes(8)),
+        new BatchProperties.Parquet(BatchProperties.Compression.ZSTD, DataSize.ofMegabytes(8), 1),
         32, CONSUMERS, spill, new BatchProperties.Retry(Duration.ofMillis(200), Duration.ofSeconds(5)),
         new BatchProperties.Marker(BatchProperties.MarkerMode.MANIFEST, Duration.ofMinutes(10),
             Duration.ofMinutes(1), Duration.ofSeconds(30)),
