@@ -6,6 +6,7 @@ import dev.millrace.batch.config.BatchProperties;
 import dev.millrace.batch.config.BatchProperties.PartitionBy;
 import dev.millrace.batch.marker.MarkerWriter;
 import dev.millrace.batch.parquet.SpillFile;
+import dev.millrace.batch.parquet.WireEvent;
 import dev.millrace.batch.partition.Destination;
 import dev.millrace.batch.partition.RotationPolicy;
 import dev.millrace.batch.store.Backoff;
@@ -14,7 +15,6 @@ import dev.millrace.batch.store.ObjectStore;
 import dev.millrace.batch.store.Recovery;
 import dev.millrace.proto.WireNames;
 import dev.millrace.proto.v1.DeadLetter;
-import dev.millrace.proto.v1.EnrichedEvent;
 import dev.millrace.proto.v1.ReasonCode;
 import dev.millrace.proto.v1.Stage;
 import java.io.IOException;
@@ -93,6 +93,8 @@ public final class LoaderLoop implements Runnable {
   private boolean arrived;
   /** Partitions sent back to a record's offset in this poll because they are not recovered yet. */
   private final Set<TopicPartition> rewound = new HashSet<>();
+  /** The record being handled, read in place from its bytes; reused record after record. */
+  private final WireEvent event = new WireEvent();
   private long nextMarkerCheckMillis;
   private int openFiles;
   /** What this loop last added to the instance-wide gauges (several loops may share them). */
@@ -221,10 +223,9 @@ public final class LoaderLoop implements Runnable {
       return;
     }
     long now = clock.millis();
-    EnrichedEvent event;
     try {
-      event = EnrichedEvent.parseFrom(record.value() == null ? new byte[0] : record.value());
-      if (!event.hasRaw() || !event.getRaw().hasEvent()) {
+      event.parse(record.value() == null ? new byte[0] : record.value());
+      if (!event.hasRawEvent()) {
         throw new InvalidProtocolBufferException("no raw event");
       }
     } catch (InvalidProtocolBufferException e) {
@@ -233,8 +234,8 @@ public final class LoaderLoop implements Runnable {
       st.nextOffset = record.offset() + 1;
       return;
     }
-    long time = partitionTime(event, record.timestamp());
-    Destination destination = Destination.of(event.getRaw().getEvent().getEventType(), time);
+    long time = partitionTime(record.timestamp());
+    Destination destination = Destination.of(event.eventType(), time);
     st.observe(time, now);
     if (st.covered != null) {
       if (st.covered.contains(destination, record.offset())) {
@@ -266,17 +267,12 @@ public final class LoaderLoop implements Runnable {
     }
   }
 
-  private long partitionTime(EnrichedEvent event, long kafkaTimestamp) {
-    Timestamp t = null;
-    if (props.partitionBy() == PartitionBy.RECEIVED_AT && event.getRaw().hasMetadata()
-        && event.getRaw().getMetadata().hasReceivedAt()) {
-      t = event.getRaw().getMetadata().getReceivedAt();
-    } else if (props.partitionBy() == PartitionBy.OCCURRED_AT && event.getRaw().getEvent().hasOccurredAt()) {
-      t = event.getRaw().getEvent().getOccurredAt();
-    }
+  private long partitionTime(long kafkaTimestamp) {
     // The Kafka timestamp is a deterministic stand-in when the event lacks the field, so a
     // re-read after a restart still routes the record to the same hour.
-    return t == null ? kafkaTimestamp : t.getSeconds() * 1000 + t.getNanos() / 1_000_000;
+    return props.partitionBy() == PartitionBy.RECEIVED_AT
+        ? event.receivedAtMillis(kafkaTimestamp)
+        : event.occurredAtMillis(kafkaTimestamp);
   }
 
   private OpenFile open(TopicPartition tp, Destination destination, long offset, long now)

@@ -1,17 +1,12 @@
 package dev.millrace.batch.parquet;
 
-import com.google.protobuf.Timestamp;
-import dev.millrace.proto.v1.BotScore;
-import dev.millrace.proto.v1.Campaign;
-import dev.millrace.proto.v1.CollectorMetadata;
-import dev.millrace.proto.v1.Context;
-import dev.millrace.proto.v1.EnrichedEvent;
-import dev.millrace.proto.v1.Enrichment;
-import dev.millrace.proto.v1.Event;
-import dev.millrace.proto.v1.ReferrerInfo;
-import dev.millrace.proto.v1.UserAgentInfo;
+import dev.millrace.proto.v1.ClickIdType;
+import dev.millrace.proto.v1.ReferrerClass;
+import dev.millrace.proto.v1.Transport;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.hadoop.api.WriteSupport;
@@ -20,12 +15,20 @@ import org.apache.parquet.io.api.RecordConsumer;
 
 /**
  * Writes {@link Row}s straight into Parquet's record consumer, column by column in schema order
- * (no intermediate object model). Absent sub-messages and empty strings are written as nulls.
+ * (no intermediate object model). String values are slices of the record's wire bytes, handed over
+ * as reused arrays: Parquet copies what it keeps (dictionary entries, min/max). Absent
+ * sub-messages and empty strings are written as nulls.
  */
 final class EnrichedEventWriteSupport extends WriteSupport<EnrichedEventWriteSupport.Row> {
 
   /** One record with where it came from. */
-  record Row(EnrichedEvent event, String topic, int partition, long offset) {}
+  record Row(WireEvent event, Binary topic, int partition, long offset) {}
+
+  private static final Binary[] TRANSPORTS = names(Transport.values().length, Transport::forNumber);
+  private static final Binary[] CLICK_ID_TYPES = names(ClickIdType.values().length, ClickIdType::forNumber);
+  private static final Binary[] REFERRER_CLASSES = names(ReferrerClass.values().length, ReferrerClass::forNumber);
+  /** What generated code names an enum number it does not know. */
+  private static final Binary UNRECOGNIZED = Binary.fromString("UNRECOGNIZED");
 
   private RecordConsumer out;
   private int index;
@@ -47,78 +50,59 @@ final class EnrichedEventWriteSupport extends WriteSupport<EnrichedEventWriteSup
 
   @Override
   public void write(Row row) {
-    EnrichedEvent e = row.event();
-    Event ev = e.getRaw().getEvent();
+    WireEvent e = row.event();
     out.startMessage();
     index = 0;
-    required(ev.getEventId());
-    required(ev.getEventType());
-    required(ev.getSchemaVersion());
-    timestamp(ev.hasOccurredAt(), ev.getOccurredAt());
-    required(ev.getSource());
-    Context c = ev.hasContext() ? ev.getContext() : null;
-    string(c == null ? null : c.getUserAgent());
-    string(c == null ? null : c.getIp());
-    string(c == null ? null : c.getPageUrl());
-    string(c == null ? null : c.getReferrer());
-    string(c == null ? null : c.getUserId());
-    string(c == null ? null : c.getAnonymousId());
-    string(c == null ? null : c.getLocale());
-    CollectorMetadata m = e.getRaw().hasMetadata() ? e.getRaw().getMetadata() : null;
-    timestamp(m != null && m.hasReceivedAt(), m == null ? null : m.getReceivedAt());
-    string(m == null ? null : m.getCollectorInstance());
-    string(m == null ? null : m.getRequestId());
-    string(m == null ? null : m.getClientIp());
-    string(m == null ? null : m.getWriteKeyId());
-    string(m == null ? null : m.getTransport().name());
-    if (m != null) {
+    required(e, WireEvent.EVENT_ID);
+    required(e, WireEvent.EVENT_TYPE);
+    required(e, WireEvent.SCHEMA_VERSION);
+    timestamp(e.occurredAt);
+    required(e, WireEvent.SOURCE);
+    for (int i = 0; i < 7; i++) {
+      string(e, WireEvent.CONTEXT + i);
+    }
+    timestamp(e.receivedAt);
+    for (int i = 0; i < 4; i++) {
+      string(e, WireEvent.METADATA + i);
+    }
+    enumName(e.hasMetadata, TRANSPORTS, e.transport);
+    if (e.hasMetadata) {
       out.startField("batch_index", index);
-      out.addInteger(m.getBatchIndex());
+      out.addInteger(e.batchIndex);
       out.endField("batch_index", index);
     }
     index++;
-    Enrichment en = e.hasEnrichment() ? e.getEnrichment() : null;
-    UserAgentInfo ua = en != null && en.hasUserAgent() ? en.getUserAgent() : null;
-    string(ua == null ? null : ua.getDeviceClass());
-    string(ua == null ? null : ua.getOsName());
-    string(ua == null ? null : ua.getOsVersion());
-    string(ua == null ? null : ua.getAgentName());
-    string(ua == null ? null : ua.getAgentVersion());
-    string(ua == null ? null : ua.getAgentClass());
-    Campaign ca = en != null && en.hasCampaign() ? en.getCampaign() : null;
-    string(ca == null ? null : ca.getSource());
-    string(ca == null ? null : ca.getMedium());
-    string(ca == null ? null : ca.getName());
-    string(ca == null ? null : ca.getTerm());
-    string(ca == null ? null : ca.getContent());
-    string(ca == null ? null : ca.getClickId());
-    string(ca == null ? null : ca.getClickIdType().name());
-    ReferrerInfo re = en != null && en.hasReferrer() ? en.getReferrer() : null;
-    string(re == null ? null : re.getReferrerClass().name());
-    string(re == null ? null : re.getName());
-    string(re == null ? null : re.getHost());
-    string(re == null ? null : re.getSearchTerm());
-    string(en == null ? null : en.getAnonymizedIp());
-    BotScore bot = en != null && en.hasBot() ? en.getBot() : null;
-    if (bot != null) {
+    for (int i = 0; i < 6; i++) {
+      string(e, WireEvent.USER_AGENT + i);
+    }
+    for (int i = 0; i < 6; i++) {
+      string(e, WireEvent.CAMPAIGN + i);
+    }
+    enumName(e.hasCampaign, CLICK_ID_TYPES, e.clickIdType);
+    enumName(e.hasReferrer, REFERRER_CLASSES, e.referrerClass);
+    for (int i = 0; i < 3; i++) {
+      string(e, WireEvent.REFERRER + i);
+    }
+    string(e, WireEvent.ANONYMIZED_IP);
+    if (e.hasBot) {
       out.startField("bot_score", index);
-      out.addDouble(bot.getScore());
+      out.addDouble(e.botScore);
       out.endField("bot_score", index);
       out.startField("is_bot", index + 1);
-      out.addBoolean(bot.getIsBot());
+      out.addBoolean(e.isBot);
       out.endField("is_bot", index + 1);
     }
     index += 2;
-    string(bot == null ? null : bot.getModelVersion());
-    string(en == null ? null : en.getEnrichmentVersion());
-    if (en != null && en.getAppliedCount() > 0) {
+    string(e, WireEvent.BOT_MODEL_VERSION);
+    string(e, WireEvent.ENRICHMENT_VERSION);
+    if (e.appliedCount() > 0) {
       out.startField("enrichments_applied", index);
       out.startGroup();
       out.startField("list", 0);
-      for (String applied : en.getAppliedList()) {
+      for (int i = 0; i < e.appliedCount(); i++) {
         out.startGroup();
         out.startField("element", 0);
-        out.addBinary(Binary.fromString(applied));
+        out.addBinary(Binary.fromReusedByteArray(e.bytes(), e.appliedStart(i), e.appliedLength(i)));
         out.endField("element", 0);
         out.endGroup();
       }
@@ -127,9 +111,12 @@ final class EnrichedEventWriteSupport extends WriteSupport<EnrichedEventWriteSup
       out.endField("enrichments_applied", index);
     }
     index++;
-    timestamp(e.hasEnrichedAt(), e.getEnrichedAt());
-    required(ev.getPayloadJson());
-    required(row.topic());
+    timestamp(e.enrichedAt);
+    required(e, WireEvent.PAYLOAD_JSON);
+    out.startField("kafka_topic", index);
+    out.addBinary(row.topic());
+    out.endField("kafka_topic", index);
+    index++;
     out.startField("kafka_partition", index);
     out.addInteger(row.partition());
     out.endField("kafka_partition", index);
@@ -141,31 +128,54 @@ final class EnrichedEventWriteSupport extends WriteSupport<EnrichedEventWriteSup
     out.endMessage();
   }
 
-  private void required(String value) {
+  /** A required string column: absent is the empty string, as proto3 reads it. */
+  private void required(WireEvent e, int slot) {
+    value(Binary.fromReusedByteArray(e.bytes(), e.start(slot), e.length(slot)));
+  }
+
+  private void string(WireEvent e, int slot) {
+    if (e.length(slot) > 0) {
+      value(Binary.fromReusedByteArray(e.bytes(), e.start(slot), e.length(slot)));
+    } else {
+      index++;
+    }
+  }
+
+  /** The enum's name when its message is present (the zero value included), else null. */
+  private void enumName(boolean present, Binary[] names, int number) {
+    if (present) {
+      value(number >= 0 && number < names.length && names[number] != null ? names[number] : UNRECOGNIZED);
+    } else {
+      index++;
+    }
+  }
+
+  private void value(Binary value) {
     String field = EventSchema.SCHEMA.getFieldName(index);
     out.startField(field, index);
-    out.addBinary(Binary.fromString(value));
+    out.addBinary(value);
     out.endField(field, index);
     index++;
   }
 
-  private void string(String value) {
-    if (value != null && !value.isEmpty()) {
+  private void timestamp(WireEvent.Time time) {
+    if (time.present) {
       String field = EventSchema.SCHEMA.getFieldName(index);
       out.startField(field, index);
-      out.addBinary(Binary.fromString(value));
+      out.addLong(time.micros());
       out.endField(field, index);
     }
     index++;
   }
 
-  private void timestamp(boolean present, Timestamp ts) {
-    if (present) {
-      String field = EventSchema.SCHEMA.getFieldName(index);
-      out.startField(field, index);
-      out.addLong(ts.getSeconds() * 1_000_000L + ts.getNanos() / 1_000);
-      out.endField(field, index);
+  /** Each known number's name; enums here are numbered densely from 0. */
+  private static Binary[] names(int count, IntFunction<? extends Enum<?>> forNumber) {
+    Binary[] names = new Binary[count];
+    for (int i = 0; i < count; i++) {
+      Enum<?> value = forNumber.apply(i);
+      names[i] = value == null ? null
+          : Binary.fromConstantByteArray(value.name().getBytes(StandardCharsets.UTF_8));
     }
-    index++;
+    return names;
   }
 }

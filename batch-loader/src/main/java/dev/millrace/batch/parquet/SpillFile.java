@@ -2,7 +2,6 @@ package dev.millrace.batch.parquet;
 
 import dev.millrace.batch.config.BatchProperties;
 import dev.millrace.batch.config.BatchProperties.Compression;
-import dev.millrace.proto.v1.EnrichedEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +12,7 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.api.Binary;
 
 /**
  * A Parquet file being written on local disk before its upload. Going through parquet's
@@ -26,6 +26,8 @@ public final class SpillFile implements AutoCloseable {
   private final ParquetWriter<EnrichedEventWriteSupport.Row> writer;
   private long records;
   private boolean closed;
+  private String topic;
+  private Binary topicValue;
 
   public SpillFile(Path path, BatchProperties.Parquet settings) throws IOException {
     this.path = path;
@@ -53,9 +55,13 @@ public final class SpillFile implements AutoCloseable {
         .build();
   }
 
-  public void write(EnrichedEvent event, String topic, int partition, long offset)
-      throws IOException {
-    writer.write(new EnrichedEventWriteSupport.Row(event, topic, partition, offset));
+  /** Appends the record just read into {@code event}, with where it came from. */
+  public void write(WireEvent event, String topic, int partition, long offset) throws IOException {
+    if (!topic.equals(this.topic)) { // one topic per file in practice: encoded once
+      this.topic = topic;
+      this.topicValue = Binary.fromString(topic);
+    }
+    writer.write(new EnrichedEventWriteSupport.Row(event, topicValue, partition, offset));
     records++;
   }
 

@@ -21,6 +21,13 @@ class SpillFileTest {
 
   @TempDir Path dir;
 
+  /** The event as the loader hands it over: read in place from its wire bytes. */
+  static WireEvent wire(dev.millrace.proto.v1.EnrichedEvent event) throws Exception {
+    WireEvent wire = new WireEvent();
+    wire.parse(event.toByteArray());
+    return wire;
+  }
+
   private static BatchProperties.Parquet settings(Compression compression, int zstdLevel) {
     return new BatchProperties.Parquet(compression, DataSize.ofMegabytes(1), zstdLevel);
   }
@@ -31,8 +38,8 @@ class SpillFileTest {
     Path file = dir.resolve("f.parquet");
     Instant at = Instant.parse("2026-11-20T10:15:30.123456Z");
     try (SpillFile spill = new SpillFile(file, settings(compression, 1))) {
-      spill.write(Events.enriched("id-1", "page_view", at), "t", 2, 41);
-      spill.write(Events.enriched("id-2", "page_view", at), "t", 2, 42);
+      spill.write(wire(Events.enriched("id-1", "page_view", at)), "t", 2, 41);
+      spill.write(wire(Events.enriched("id-2", "page_view", at)), "t", 2, 42);
       assertThat(spill.records()).isEqualTo(2);
     }
     List<Group> rows = ParquetRows.read(file);
@@ -55,7 +62,7 @@ class SpillFileTest {
   void discardRemovesTheLocalFile() throws Exception {
     Path file = dir.resolve("g.parquet");
     SpillFile spill = new SpillFile(file, settings(Compression.ZSTD, 1));
-    spill.write(Events.enriched("id-1", "page_view", Instant.now()), "t", 0, 0);
+    spill.write(wire(Events.enriched("id-1", "page_view", Instant.now())), "t", 0, 0);
     spill.discard();
     assertThat(file).doesNotExist();
   }
@@ -68,7 +75,7 @@ class SpillFileTest {
     // One context compresses every page of the file: at least one per column.
     try (SpillFile spill = new SpillFile(file, settings(Compression.ZSTD, level))) {
       for (int i = 0; i < 3000; i++) {
-        spill.write(Events.enriched("id-" + i, "page_view", at), "t", 0, i);
+        spill.write(wire(Events.enriched("id-" + i, "page_view", at)), "t", 0, i);
       }
     }
     List<Group> rows = ParquetRows.read(file);
