@@ -35,6 +35,9 @@ public final class FakeEnrichmentService extends EnrichmentServiceGrpc.Enrichmen
   public volatile boolean unavailable;
   /** Calls that fail with UNAVAILABLE before the service answers again (for retry tests). */
   public final AtomicInteger failNext = new AtomicInteger();
+  /** While set, calls are held unanswered (on the network, to the caller) until {@link #release}. */
+  public volatile boolean hold;
+  private final List<Runnable> held = new CopyOnWriteArrayList<>();
 
   private final String name = InProcessServerBuilder.generateName();
   private final Server server;
@@ -63,9 +66,29 @@ public final class FakeEnrichmentService extends EnrichmentServiceGrpc.Enrichmen
     return payloadJson.replaceAll("[A-Za-z0-9._-]+@[A-Za-z0-9.-]+", "pseudo-email");
   }
 
+  /** Calls held unanswered so far. */
+  public int held() {
+    return held.size();
+  }
+
+  /** Answers the held calls, oldest first, as the service would answer them now. */
+  public void release() {
+    List<Runnable> answers = List.copyOf(held);
+    held.clear();
+    answers.forEach(Runnable::run);
+  }
+
   @Override
   public void enrich(EnrichRequest request, StreamObserver<EnrichResponse> responses) {
     calls.incrementAndGet();
+    if (hold) {
+      held.add(() -> answer(request, responses));
+      return;
+    }
+    answer(request, responses);
+  }
+
+  private void answer(EnrichRequest request, StreamObserver<EnrichResponse> responses) {
     if (unavailable || failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       responses.onError(Status.UNAVAILABLE.withDescription("fake is down").asRuntimeException());
       return;

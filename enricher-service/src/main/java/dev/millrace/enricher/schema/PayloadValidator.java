@@ -1,5 +1,6 @@
 package dev.millrace.enricher.schema;
 
+import com.google.protobuf.ByteString;
 import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
@@ -51,20 +52,35 @@ public final class PayloadValidator {
 
   /** Checks {@code payloadJson}; pointers in violations start at {@code /payload}. */
   public Validation validate(String eventType, String version, String payloadJson) {
-    if (!EVENT_TYPE.matcher(eventType).matches() || !SCHEMA_VER.matcher(version).matches()) {
-      return new Validation.UnknownSchema("no schema for event type '" + printable(eventType)
-          + "' version '" + printable(version) + "'");
+    return validate(eventType, version, ByteString.copyFromUtf8(payloadJson));
+  }
+
+  /**
+   * Checks the UTF-8 bytes of a payload, as they came off the wire: the event keeps them as bytes,
+   * so writing it out again does not have to encode a string it never needed.
+   */
+  public Validation validate(String eventType, String version, ByteString payloadJson) {
+    Optional<Schema> schema = compiled.get(eventType + "/" + version);
+    if (schema == null) {
+      if (!EVENT_TYPE.matcher(eventType).matches() || !SCHEMA_VER.matcher(version).matches()) {
+        return new Validation.UnknownSchema("no schema for event type '" + printable(eventType)
+            + "' version '" + printable(version) + "'");
+      }
+      schema = compiled.computeIfAbsent(eventType + "/" + version, k -> load(eventType, version));
     }
-    Optional<Schema> schema = compiled.computeIfAbsent(eventType + "/" + version,
-        k -> load(eventType, version));
     if (schema.isEmpty()) {
       return new Validation.UnknownSchema("no schema for event type '" + eventType + "' version '"
           + version + "' in " + store.describe());
     }
     JsonNode payload;
-    try {
-      payload = json.readTree(payloadJson);
-    } catch (JacksonException e) {
+    try (InputStream in = payloadJson.newInput()) {
+      payload = json.readTree(in);
+    } catch (JacksonException | IOException e) {
+      return new Validation.Invalid(List.of(Violation.newBuilder()
+          .setPointer("/payload").setKeyword("json")
+          .setMessage("payload is not valid JSON").build()));
+    }
+    if (payload == null || payload.isMissingNode()) {
       return new Validation.Invalid(List.of(Violation.newBuilder()
           .setPointer("/payload").setKeyword("json")
           .setMessage("payload is not valid JSON").build()));

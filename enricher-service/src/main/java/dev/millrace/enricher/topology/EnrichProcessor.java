@@ -13,16 +13,15 @@ import dev.millrace.proto.v1.DeadLetter;
 import dev.millrace.proto.v1.EnrichItem;
 import dev.millrace.proto.v1.EnrichResult;
 import dev.millrace.proto.v1.EnrichedEvent;
+import dev.millrace.proto.v1.Event;
 import dev.millrace.proto.v1.RawEvent;
 import dev.millrace.proto.v1.ReasonCode;
 import dev.millrace.proto.v1.Violation;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -68,12 +67,11 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   private KeyValueStore<Long, PendingRecord> pending;
   private int pendingCount;
   /**
-   * The store's contents in offset order, so picking a batch neither deserializes records nor walks
-   * the store's cache; the store stays the durable truth (this is rebuilt from it in init).
+   * Pending records not on the network, in offset order (a task reads one partition, in order), so
+   * picking a batch neither deserializes records nor walks the store's cache; the store stays the
+   * durable truth (this is rebuilt from it in init).
    */
-  private final TreeMap<Long, PendingRecord> mirror = new TreeMap<>();
-  /** Decoded events of records put in the store by this instance; saves decoding them twice. */
-  private final Map<Long, RawEvent> decoded = new HashMap<>();
+  private final ArrayDeque<Pending> unsent = new ArrayDeque<>();
 
   private static final Duration POLL_INTERVAL = Duration.ofMillis(20);
 
@@ -84,12 +82,27 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   static final int MAX_IN_FLIGHT = 4;
 
   private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
-  /** Offsets up to this one are in a call on the network; -1 when none is. */
-  private long sentUpTo = -1;
-  private int inFlightRecords;
   private int failures;
   private long outageStartedAt = -1;
   private long nextAttemptAt;
+
+  /** A record in the pending store, with its decoded event once this instance has decoded it. */
+  private static final class Pending {
+    final PendingRecord record;
+    RawEvent raw;
+
+    Pending(PendingRecord record, RawEvent raw) {
+      this.record = record;
+      this.raw = raw;
+    }
+
+    RawEvent raw() {
+      if (raw == null) { // restored from the changelog: validated before it was stored
+        raw = decode(record.value());
+      }
+      return raw;
+    }
+  }
 
   EnrichProcessor(PayloadValidator validator, Enricher enricher, EnrichOptions options,
                   EnricherMetrics metrics, RetryClock clock) {
@@ -108,8 +121,8 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     int restored = 0;
     try (KeyValueIterator<Long, PendingRecord> it = pending.all()) {
       while (it.hasNext()) {
-        KeyValue<Long, PendingRecord> kv = it.next();
-        mirror.put(kv.key, kv.value);
+        // The store iterates in key order: offsets, non-negative longs serialized big-endian.
+        unsent.addLast(new Pending(it.next().value, null));
         restored++;
       }
     }
@@ -140,8 +153,9 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       return;
     }
 
+    // The payload stays bytes: as a String it would be encoded again for every write of the event.
     Validation validation = validator.validate(raw.getEvent().getEventType(),
-        raw.getEvent().getSchemaVersion(), raw.getEvent().getPayloadJson());
+        raw.getEvent().getSchemaVersion(), raw.getEvent().getPayloadJsonBytes());
     if (validation instanceof Validation.UnknownSchema unknown) {
       deadLetter(record.key(), record.timestamp(), Outputs.deadLetter(ReasonCode.UNKNOWN_SCHEMA,
           unknown.message(), bytes, source, raw, List.of(), clock.millis()));
@@ -155,11 +169,10 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       return;
     }
 
-    decoded.put(md.offset(), raw);
     PendingRecord pendingRecord = new PendingRecord(record.key(), bytes, record.timestamp(),
         md.topic(), md.partition(), md.offset());
     pending.put(md.offset(), pendingRecord);
-    mirror.put(md.offset(), pendingRecord);
+    unsent.addLast(new Pending(pendingRecord, raw));
     pendingCount++;
     metrics.pending(1);
     pump(false);
@@ -173,7 +186,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     }
     try {
       RawEvent raw = RawEvent.parseFrom(bytes);
-      return raw.hasEvent() && !raw.getEvent().getEventId().isEmpty() ? raw : null;
+      return raw.hasEvent() && !raw.getEvent().getEventIdBytes().isEmpty() ? raw : null;
     } catch (InvalidProtocolBufferException e) {
       return null;
     }
@@ -213,9 +226,8 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       while (!inFlight.isEmpty() && inFlight.peekFirst().future.isDone()) {
         complete(inFlight.pollFirst());
       }
-      int unsent = pendingCount - inFlightRecords;
-      if (unsent <= 0 || inFlight.size() >= MAX_IN_FLIGHT || clock.millis() < nextAttemptAt
-          || (unsent < options.batchSize() && !lingerDue)) {
+      if (unsent.isEmpty() || inFlight.size() >= MAX_IN_FLIGHT || clock.millis() < nextAttemptAt
+          || (unsent.size() < options.batchSize() && !lingerDue)) {
         return;
       }
       send();
@@ -223,28 +235,20 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   }
 
   private void send() {
-    List<KeyValue<Long, PendingRecord>> batch =
-        new ArrayList<>(Math.min(pendingCount - inFlightRecords, options.batchSize()));
-    for (Map.Entry<Long, PendingRecord> e : mirror.tailMap(sentUpTo, false).entrySet()) {
-      if (batch.size() >= options.batchSize()) {
-        break;
-      }
-      batch.add(KeyValue.pair(e.getKey(), e.getValue()));
-    }
-    List<RawEvent> events = new ArrayList<>(batch.size());
-    List<EnrichItem> items = new ArrayList<>(batch.size());
-    for (KeyValue<Long, PendingRecord> kv : batch) {
-      RawEvent raw = decoded.get(kv.key);
-      if (raw == null) { // restored from the changelog
-        raw = decode(kv.value.value());
-      }
-      events.add(raw);
+    int size = Math.min(unsent.size(), options.batchSize());
+    List<Pending> batch = new ArrayList<>(size);
+    List<EnrichItem> items = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      Pending p = unsent.pollFirst();
+      batch.add(p);
+      Event event = p.raw().getEvent();
+      // Fields are copied as bytes: the API gets what the producer sent, with no decode and encode.
       items.add(EnrichItem.newBuilder()
-          .setItemId(Long.toString(kv.key)) // offsets are unique in a task; event ids may repeat
-          .setEventType(raw.getEvent().getEventType())
-          .setContext(raw.getEvent().getContext())
-          .setClientIp(raw.getMetadata().getClientIp())
-          .setPayloadJson(raw.getEvent().getPayloadJson())
+          .setItemId(Long.toString(p.record.offset())) // offsets are unique in a task; event ids may repeat
+          .setEventTypeBytes(event.getEventTypeBytes())
+          .setContext(event.getContext())
+          .setClientIpBytes(p.raw().getMetadata().getClientIpBytes())
+          .setPayloadJsonBytes(event.getPayloadJsonBytes())
           .build());
     }
     long started = System.nanoTime();
@@ -256,18 +260,12 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     }
     // The latency is taken when the answer arrives, not when the stream thread gets to it.
     future.whenComplete((r, e) -> metrics.enrichmentCall(System.nanoTime() - started, items.size(), e == null));
-    inFlight.addLast(new InFlight(batch, events, future));
-    inFlightRecords += batch.size();
-    sentUpTo = batch.get(batch.size() - 1).key;
+    inFlight.addLast(new InFlight(batch, future));
   }
 
   /** Forwards a finished call's results, or handles its failure as an outage. */
   private void complete(InFlight call) {
-    List<KeyValue<Long, PendingRecord>> batch = call.batch;
-    inFlightRecords -= batch.size();
-    if (inFlight.isEmpty()) {
-      sentUpTo = -1;
-    }
+    List<Pending> batch = call.batch;
     List<EnrichResult> results;
     try {
       results = call.future.join();
@@ -283,11 +281,12 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       }
       long down = now - outageStartedAt;
       if (options.onUnavailable() == OnUnavailable.DEAD_LETTER && down >= options.unavailableBound().toMillis()) {
-        deadLetterBatch(batch, call.events, cause.getMessage(), down);
+        deadLetterBatch(batch, cause.getMessage(), down);
         return;
       }
       // Later calls are dropped too: their records are sent again, in order, after the backoff.
       dropInFlight();
+      unsend(batch);
       long wait = options.backoff().delay(failures).toMillis();
       nextAttemptAt = now + wait;
       if (failures == 1 || failures % 10 == 0) {
@@ -305,8 +304,8 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
 
     long at = clock.millis();
     for (int i = 0; i < batch.size(); i++) {
-      PendingRecord p = batch.get(i).value;
-      RawEvent raw = call.events.get(i);
+      PendingRecord p = batch.get(i).record;
+      RawEvent raw = batch.get(i).raw;
       EnrichResult result = results.get(i);
       if (result.hasEnrichment()) {
         EnrichedEvent out = Outputs.enriched(raw, result, at);
@@ -321,40 +320,50 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
         deadLetter(p.key(), p.timestamp(), Outputs.deadLetter(ReasonCode.ENRICHMENT_FAILED, why, p.value(),
             source(p), raw, List.of(), at));
       }
-      pending.delete(batch.get(i).key);
-      decoded.remove(batch.get(i).key);
-      mirror.remove(batch.get(i).key);
+      remove(p);
     }
     pendingCount -= batch.size();
     metrics.pending(-batch.size());
   }
 
+  /**
+   * Takes a written-out record out of the store. A put of null deletes without reading the old
+   * value back (a delete would deserialize it only to return it).
+   */
+  private void remove(PendingRecord p) {
+    pending.put(p.offset(), null);
+  }
+
+  /** Puts a failed call's records back at the front of the queue, in their order. */
+  private void unsend(List<Pending> batch) {
+    for (int i = batch.size() - 1; i >= 0; i--) {
+      unsent.addFirst(batch.get(i));
+    }
+  }
+
+  /** Cancels every call on the network; their records go back, in order, to be sent again. */
   private void dropInFlight() {
-    for (InFlight call : inFlight) {
+    for (Iterator<InFlight> it = inFlight.descendingIterator(); it.hasNext(); ) {
+      InFlight call = it.next();
       call.future.cancel(false);
+      unsend(call.batch);
     }
     inFlight.clear();
-    inFlightRecords = 0;
-    sentUpTo = -1;
   }
 
   /** A call on the network and the records it carries (still in the pending store). */
-  private record InFlight(List<KeyValue<Long, PendingRecord>> batch, List<RawEvent> events,
-                          CompletableFuture<List<EnrichResult>> future) {}
+  private record InFlight(List<Pending> batch, CompletableFuture<List<EnrichResult>> future) {}
 
-  private void deadLetterBatch(List<KeyValue<Long, PendingRecord>> batch, List<RawEvent> events,
-                               String cause, long downMillis) {
+  private void deadLetterBatch(List<Pending> batch, String cause, long downMillis) {
     log.warn("task {}: enrichment API unavailable for {} ms (bound {}), dead-lettering {} records as"
         + " ENRICHMENT_UNAVAILABLE", context.taskId(), downMillis, options.unavailableBound(), batch.size());
     long at = clock.millis();
-    for (int i = 0; i < batch.size(); i++) {
-      PendingRecord p = batch.get(i).value;
+    for (Pending entry : batch) {
+      PendingRecord p = entry.record;
       deadLetter(p.key(), p.timestamp(), Outputs.deadLetter(ReasonCode.ENRICHMENT_UNAVAILABLE,
           "the enrichment API was unavailable for " + Duration.ofMillis(downMillis) + ": " + cause,
-          p.value(), source(p), events.get(i), List.of(), at));
-      pending.delete(batch.get(i).key);
-      decoded.remove(batch.get(i).key);
-      mirror.remove(batch.get(i).key);
+          p.value(), source(p), entry.raw, List.of(), at));
+      remove(p);
     }
     pendingCount -= batch.size();
     metrics.pending(-batch.size());

@@ -29,7 +29,9 @@ final class Outputs {
 
   /**
    * The enriched event: the raw event with its PII replaced by the API's pseudonymised context,
-   * payload and client IP, so the original values never reach the enriched topic.
+   * payload and client IP, so the original values never reach the enriched topic. Strings are
+   * copied as the bytes they arrived as: decoding them only to encode them again cost the stream
+   * thread a tenth of its time.
    */
   static EnrichedEvent enriched(RawEvent raw, EnrichResult result, long nowMillis) {
     RawEvent.Builder cleaned = raw.toBuilder();
@@ -39,8 +41,8 @@ final class Outputs {
     } else {
       event.clearContext();
     }
-    event.setPayloadJson(result.getPseudonymizedPayloadJson());
-    cleaned.getMetadataBuilder().setClientIp(result.getAnonymizedClientIp());
+    event.setPayloadJsonBytes(result.getPseudonymizedPayloadJsonBytes());
+    cleaned.getMetadataBuilder().setClientIpBytes(result.getAnonymizedClientIpBytes());
     return EnrichedEvent.newBuilder()
         .setRaw(cleaned)
         .setEnrichment(result.getEnrichment())
@@ -100,9 +102,9 @@ final class Outputs {
 
   private static Headers eventHeaders(RawEvent raw) {
     Headers h = new RecordHeaders();
-    put(h, WireNames.HEADER_EVENT_ID, raw.getEvent().getEventId());
-    put(h, WireNames.HEADER_EVENT_TYPE, raw.getEvent().getEventType());
-    put(h, WireNames.HEADER_SCHEMA_VERSION, raw.getEvent().getSchemaVersion());
+    h.add(WireNames.HEADER_EVENT_ID, raw.getEvent().getEventIdBytes().toByteArray());
+    h.add(WireNames.HEADER_EVENT_TYPE, raw.getEvent().getEventTypeBytes().toByteArray());
+    h.add(WireNames.HEADER_SCHEMA_VERSION, raw.getEvent().getSchemaVersionBytes().toByteArray());
     return h;
   }
 

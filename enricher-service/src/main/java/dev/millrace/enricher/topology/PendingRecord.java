@@ -1,11 +1,7 @@
 package dev.millrace.enricher.topology;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -33,56 +29,57 @@ record PendingRecord(String key, byte[] value, long timestamp, String topic, int
   };
 
   byte[] toBytes() {
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream(value.length + 64);
-    try (DataOutputStream out = new DataOutputStream(buffer)) {
-      out.writeByte(FORMAT);
-      writeBytes(out, key == null ? null : key.getBytes(StandardCharsets.UTF_8));
-      writeBytes(out, value);
-      out.writeLong(timestamp);
-      writeBytes(out, topic.getBytes(StandardCharsets.UTF_8));
-      out.writeInt(partition);
-      out.writeLong(offset);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return buffer.toByteArray();
+    byte[] k = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+    byte[] t = topic.getBytes(StandardCharsets.UTF_8);
+    // One exact-size array: the record is copied once.
+    ByteBuffer out = ByteBuffer.allocate(1 + 4 + (k == null ? 0 : k.length) + 4 + value.length + 8
+        + 4 + t.length + 4 + 8);
+    out.put(FORMAT);
+    putBytes(out, k);
+    putBytes(out, value);
+    out.putLong(timestamp);
+    putBytes(out, t);
+    out.putInt(partition);
+    out.putLong(offset);
+    return out.array();
   }
 
   static PendingRecord fromBytes(byte[] bytes) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      byte format = in.readByte();
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    try {
+      byte format = in.get();
       if (format != FORMAT) {
         throw new IllegalStateException("unknown pending record format " + format);
       }
-      byte[] key = readBytes(in);
-      byte[] value = readBytes(in);
-      long timestamp = in.readLong();
-      String topic = new String(readBytes(in), StandardCharsets.UTF_8);
-      int partition = in.readInt();
-      long offset = in.readLong();
+      byte[] key = getBytes(in);
+      byte[] value = getBytes(in);
+      long timestamp = in.getLong();
+      String topic = new String(getBytes(in), StandardCharsets.UTF_8);
+      int partition = in.getInt();
+      long offset = in.getLong();
       return new PendingRecord(key == null ? null : new String(key, StandardCharsets.UTF_8), value,
           timestamp, topic, partition, offset);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (BufferUnderflowException | NegativeArraySizeException e) {
+      throw new IllegalStateException("truncated pending record", e);
     }
   }
 
-  private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
+  private static void putBytes(ByteBuffer out, byte[] b) {
     if (b == null) {
-      out.writeInt(-1);
+      out.putInt(-1);
     } else {
-      out.writeInt(b.length);
-      out.write(b);
+      out.putInt(b.length);
+      out.put(b);
     }
   }
 
-  private static byte[] readBytes(DataInputStream in) throws IOException {
-    int n = in.readInt();
+  private static byte[] getBytes(ByteBuffer in) {
+    int n = in.getInt();
     if (n < 0) {
       return null;
     }
     byte[] b = new byte[n];
-    in.readFully(b);
+    in.get(b);
     return b;
   }
 }

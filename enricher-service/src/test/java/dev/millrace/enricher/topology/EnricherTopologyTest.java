@@ -289,6 +289,30 @@ class EnricherTopologyTest {
   }
 
   @Test
+  void whenACallFailsWithLaterCallsInFlightEveryRecordIsSentAgainAndWrittenOnceInOrder() {
+    start(2, 100, OnUnavailable.WAIT, Duration.ofMinutes(5));
+    api.hold = true;
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      RawEvent e = Events.raw("page_view", "1-0-0", "{\"path\":\"/h/" + i + "\"}");
+      ids.add(e.getEvent().getEventId());
+      send(e);
+    }
+    assertThat(api.held()).as("three batches of two on the network at once").isEqualTo(3);
+
+    api.failNext.set(1); // the oldest call fails, the two after it are answered
+    api.hold = false;
+    api.release();
+    for (int i = 0; i < 6; i++) { // past the backoff: everything is sent again
+      tick(Duration.ofSeconds(1));
+    }
+
+    assertThat(enriched.readValuesToList()).extracting(e -> e.getRaw().getEvent().getEventId())
+        .containsExactlyElementsOf(ids);
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
   void pastTheBoundRecordsAreDeadLetteredAsUnavailableUnderDeadLetter() {
     start(2, 100, OnUnavailable.DEAD_LETTER, Duration.ofSeconds(3));
     api.unavailable = true;
