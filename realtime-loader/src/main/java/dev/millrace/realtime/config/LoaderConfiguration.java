@@ -74,9 +74,10 @@ public class LoaderConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  BulkSink bulkSink(RealtimeProperties properties, ElasticsearchClient client, DocumentMapper mapper,
+  BulkSink bulkSink(RealtimeProperties properties, RestClient restClient, DocumentMapper mapper,
                     LoaderMetrics metrics) {
-    return new BulkSink(new ElasticsearchBulkClient(client), mapper, retryPolicy(properties),
+    return new BulkSink(new ElasticsearchBulkClient(restClient, JsonMapper.builder().build()), mapper,
+        retryPolicy(properties),
         Sleeper.SYSTEM, metrics, properties.bulk().maxInFlight());
   }
 
