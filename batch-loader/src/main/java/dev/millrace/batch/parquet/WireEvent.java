@@ -4,6 +4,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -116,7 +117,7 @@ public final class WireEvent {
       enrichedEvent(in);
     } catch (InvalidProtocolBufferException e) {
       throw e;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new InvalidProtocolBufferException(e);
     }
   }
@@ -168,20 +169,16 @@ public final class WireEvent {
 
   // ---- the messages, field by field -----------------------------------------------------------
 
-  private void enrichedEvent(CodedInputStream in) throws java.io.IOException {
+  private void enrichedEvent(CodedInputStream in) throws IOException {
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (tag) {
         case (1 << 3) | LENGTH_DELIMITED -> {
           hasRaw = true;
-          int limit = in.pushLimit(in.readRawVarint32());
-          rawEvent(in);
-          in.popLimit(limit);
+          message(in, this::rawEvent);
         }
         case (2 << 3) | LENGTH_DELIMITED -> {
           hasEnrichment = true;
-          int limit = in.pushLimit(in.readRawVarint32());
-          enrichment(in);
-          in.popLimit(limit);
+          message(in, this::enrichment);
         }
         case (3 << 3) | LENGTH_DELIMITED -> timestamp(in, enrichedAt);
         default -> skip(in, tag);
@@ -189,27 +186,23 @@ public final class WireEvent {
     }
   }
 
-  private void rawEvent(CodedInputStream in) throws java.io.IOException {
+  private void rawEvent(CodedInputStream in) throws IOException {
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (tag) {
         case (1 << 3) | LENGTH_DELIMITED -> {
           hasEvent = true;
-          int limit = in.pushLimit(in.readRawVarint32());
-          event(in);
-          in.popLimit(limit);
+          message(in, this::event);
         }
         case (2 << 3) | LENGTH_DELIMITED -> {
           hasMetadata = true;
-          int limit = in.pushLimit(in.readRawVarint32());
-          metadata(in);
-          in.popLimit(limit);
+          message(in, this::metadata);
         }
         default -> skip(in, tag);
       }
     }
   }
 
-  private void event(CodedInputStream in) throws java.io.IOException {
+  private void event(CodedInputStream in) throws IOException {
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (tag) {
         case (1 << 3) | LENGTH_DELIMITED -> string(in, EVENT_ID);
@@ -224,7 +217,7 @@ public final class WireEvent {
     }
   }
 
-  private void metadata(CodedInputStream in) throws java.io.IOException {
+  private void metadata(CodedInputStream in) throws IOException {
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       int field = WireFormat.getTagFieldNumber(tag);
       if (tag == ((1 << 3) | LENGTH_DELIMITED)) {
@@ -241,7 +234,7 @@ public final class WireEvent {
     }
   }
 
-  private void enrichment(CodedInputStream in) throws java.io.IOException {
+  private void enrichment(CodedInputStream in) throws IOException {
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (tag) {
         case (1 << 3) | LENGTH_DELIMITED -> {
@@ -250,22 +243,16 @@ public final class WireEvent {
         }
         case (2 << 3) | LENGTH_DELIMITED -> {
           hasCampaign = true;
-          int limit = in.pushLimit(in.readRawVarint32());
-          campaign(in);
-          in.popLimit(limit);
+          message(in, this::campaign);
         }
         case (3 << 3) | LENGTH_DELIMITED -> {
           hasReferrer = true;
-          int limit = in.pushLimit(in.readRawVarint32());
-          referrer(in);
-          in.popLimit(limit);
+          message(in, this::referrer);
         }
         case (4 << 3) | LENGTH_DELIMITED -> string(in, ANONYMIZED_IP);
         case (5 << 3) | LENGTH_DELIMITED -> {
           hasBot = true;
-          int limit = in.pushLimit(in.readRawVarint32());
-          bot(in);
-          in.popLimit(limit);
+          message(in, this::bot);
         }
         case (6 << 3) | LENGTH_DELIMITED -> string(in, ENRICHMENT_VERSION);
         case (7 << 3) | LENGTH_DELIMITED -> applied(in);
@@ -274,7 +261,7 @@ public final class WireEvent {
     }
   }
 
-  private void campaign(CodedInputStream in) throws java.io.IOException {
+  private void campaign(CodedInputStream in) throws IOException {
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       int field = WireFormat.getTagFieldNumber(tag);
       if (field >= 1 && field <= 6 && WireFormat.getTagWireType(tag) == LENGTH_DELIMITED) {
@@ -287,7 +274,7 @@ public final class WireEvent {
     }
   }
 
-  private void referrer(CodedInputStream in) throws java.io.IOException {
+  private void referrer(CodedInputStream in) throws IOException {
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       int field = WireFormat.getTagFieldNumber(tag);
       if (tag == ((1 << 3) | VARINT)) {
@@ -300,7 +287,7 @@ public final class WireEvent {
     }
   }
 
-  private void bot(CodedInputStream in) throws java.io.IOException {
+  private void bot(CodedInputStream in) throws IOException {
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (tag) {
         case (1 << 3) | WireFormat.WIRETYPE_FIXED64 -> botScore = in.readDouble();
@@ -312,33 +299,45 @@ public final class WireEvent {
   }
 
   /** A message made only of string fields {@code first..last}, stored from {@code slot} on. */
-  private void strings(CodedInputStream in, int slot, int first, int last) throws java.io.IOException {
-    int limit = in.pushLimit(in.readRawVarint32());
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      int field = WireFormat.getTagFieldNumber(tag);
-      if (field >= first && field <= last && WireFormat.getTagWireType(tag) == LENGTH_DELIMITED) {
-        string(in, slot + field - first);
-      } else {
-        skip(in, tag);
+  private void strings(CodedInputStream in, int slot, int first, int last) throws IOException {
+    message(in, body -> {
+      for (int tag = body.readTag(); tag != 0; tag = body.readTag()) {
+        int field = WireFormat.getTagFieldNumber(tag);
+        if (field >= first && field <= last && WireFormat.getTagWireType(tag) == LENGTH_DELIMITED) {
+          string(body, slot + field - first);
+        } else {
+          skip(body, tag);
+        }
       }
-    }
-    in.popLimit(limit);
+    });
   }
 
-  private void timestamp(CodedInputStream in, Time time) throws java.io.IOException {
+  private void timestamp(CodedInputStream in, Time time) throws IOException {
     time.present = true;
-    int limit = in.pushLimit(in.readRawVarint32());
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      switch (tag) {
-        case (1 << 3) | VARINT -> time.seconds = in.readInt64();
-        case (2 << 3) | VARINT -> time.nanos = in.readInt32();
-        default -> skip(in, tag);
+    message(in, body -> {
+      for (int tag = body.readTag(); tag != 0; tag = body.readTag()) {
+        switch (tag) {
+          case (1 << 3) | VARINT -> time.seconds = body.readInt64();
+          case (2 << 3) | VARINT -> time.nanos = body.readInt32();
+          default -> skip(body, tag);
+        }
       }
-    }
+    });
+  }
+
+  /** The fields of one embedded message. */
+  private interface Fields {
+    void read(CodedInputStream in) throws IOException;
+  }
+
+  /** Reads an embedded message: its length, then its fields up to that length. */
+  private static void message(CodedInputStream in, Fields fields) throws IOException {
+    int limit = in.pushLimit(in.readRawVarint32());
+    fields.read(in);
     in.popLimit(limit);
   }
 
-  private void string(CodedInputStream in, int slot) throws java.io.IOException {
+  private void string(CodedInputStream in, int slot) throws IOException {
     int n = in.readRawVarint32();
     int at = in.getTotalBytesRead();
     in.skipRawBytes(n); // checks the length against the message and the buffer
@@ -347,7 +346,7 @@ public final class WireEvent {
     length[slot] = n;
   }
 
-  private void applied(CodedInputStream in) throws java.io.IOException {
+  private void applied(CodedInputStream in) throws IOException {
     int n = in.readRawVarint32();
     int at = in.getTotalBytesRead();
     in.skipRawBytes(n);
@@ -386,7 +385,7 @@ public final class WireEvent {
     return true;
   }
 
-  private static void skip(CodedInputStream in, int tag) throws java.io.IOException {
+  private static void skip(CodedInputStream in, int tag) throws IOException {
     if (!in.skipField(tag)) {
       // An end-group tag that closes nothing: protobuf rejects it the same way.
       throw new InvalidProtocolBufferException("Protocol message end-group tag did not match expected tag.");
