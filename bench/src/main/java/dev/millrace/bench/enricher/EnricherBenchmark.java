@@ -230,10 +230,6 @@ public final class EnricherBenchmark implements Benchmark {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    // As the enricher's own consumers: fetch responses that are not G1 humongous objects, which
-    // would start concurrent marking cycles in this JVM, shared with what is measured.
-    p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 448 * 1024);
-    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 448 * 1024);
     KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> tps = new java.util.ArrayList<>();
     for (String topic : topics) {

@@ -2,14 +2,10 @@ package dev.millrace.enricher.config;
 
 import dev.millrace.enricher.topology.DeadLetterDeserializationHandler;
 import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /** Kafka Streams properties from the enricher's configuration. */
 public final class StreamsSettings {
-
-  /** Fetch responses stay below half a 1 MiB G1 region, with room for the response's headers. */
-  static final int FETCH_MAX_BYTES = 448 * 1024;
 
   private StreamsSettings() {}
 
@@ -29,12 +25,6 @@ public final class StreamsSettings {
     props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterDeserializationHandler.class.getName());
     props.put(DeadLetterDeserializationHandler.DEAD_LETTER_TOPIC_CONFIG, p.topics().deadLetter());
-    // Each fetch response is read into one array. Kafka's default (up to 1 MiB per partition, 50
-    // MiB in all) makes it a G1 "humongous" object in heaps up to 2 GiB (half a 1 MiB region), and
-    // every humongous allocation may start a concurrent marking cycle: in the bench that was a
-    // cycle every half second and a fifth of a core. Below 512 KiB it is an ordinary young object.
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), FETCH_MAX_BYTES);
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), FETCH_MAX_BYTES);
     props.putAll(p.kafka());
     return props;
   }
