@@ -338,19 +338,14 @@ public final class WireEvent {
   }
 
   private void string(CodedInputStream in, int slot) throws IOException {
-    int n = in.readRawVarint32();
-    int at = in.getTotalBytesRead();
-    in.skipRawBytes(n); // checks the length against the message and the buffer
-    requireUtf8(at, n);
+    int at = utf8(in);
     start[slot] = at;
-    length[slot] = n;
+    length[slot] = in.getTotalBytesRead() - at;
   }
 
   private void applied(CodedInputStream in) throws IOException {
-    int n = in.readRawVarint32();
-    int at = in.getTotalBytesRead();
-    in.skipRawBytes(n);
-    requireUtf8(at, n);
+    int at = utf8(in);
+    int n = in.getTotalBytesRead() - at;
     if (appliedCount == appliedStart.length) {
       appliedStart = Arrays.copyOf(appliedStart, appliedCount * 2);
       appliedLength = Arrays.copyOf(appliedLength, appliedCount * 2);
@@ -358,6 +353,15 @@ public final class WireEvent {
     appliedStart[appliedCount] = at;
     appliedLength[appliedCount] = n;
     appliedCount++;
+  }
+
+  /** Steps over a length-delimited UTF-8 value and returns where it starts; it ends where the input now is. */
+  private int utf8(CodedInputStream in) throws IOException {
+    int n = in.readRawVarint32();
+    int at = in.getTotalBytesRead();
+    in.skipRawBytes(n); // checks the length against the message and the buffer
+    requireUtf8(at, n);
+    return at;
   }
 
   private void requireUtf8(int at, int n) throws InvalidProtocolBufferException {

@@ -1,8 +1,10 @@
 package dev.millrace.realtime.sink;
 
 import dev.millrace.realtime.index.LoaderDocument;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -29,9 +31,9 @@ public final class ElasticsearchBulkClient implements BulkClient {
   /** Only what the loader reads: per item its status and, when it failed, its error. */
   static final String FILTER_PATH = "items.*.status,items.*.error";
   private static final ContentType NDJSON = ContentType.create("application/x-ndjson");
-  private static final byte[] INDEX = "{\"index\":{\"_index\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] ID = "\",\"_id\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] END = "\"}}\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] INDEX = "{\"index\":{\"_index\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ID = "\",\"_id\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] END = "\"}}\n".getBytes(StandardCharsets.US_ASCII);
 
   private final RestClient client;
   private final JsonMapper json;
@@ -61,15 +63,15 @@ public final class ElasticsearchBulkClient implements BulkClient {
     for (LoaderDocument doc : documents) {
       size += doc.sizeInBytes();
     }
-    Body out = new Body(size);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(size);
     JsonStringEncoder quote = JsonStringEncoder.getInstance();
     for (LoaderDocument doc : documents) {
-      out.write(INDEX);
-      out.write(quote.quoteAsUTF8(doc.index()));
-      out.write(ID);
-      out.write(quote.quoteAsUTF8(doc.id()));
-      out.write(END);
-      out.write(doc.source());
+      out.writeBytes(INDEX);
+      out.writeBytes(quote.quoteAsUTF8(doc.index()));
+      out.writeBytes(ID);
+      out.writeBytes(quote.quoteAsUTF8(doc.id()));
+      out.writeBytes(END);
+      out.writeBytes(doc.source());
       out.write('\n');
     }
     return out.toByteArray();
@@ -108,22 +110,5 @@ public final class ElasticsearchBulkClient implements BulkClient {
       text.append(e.path("type").asString("")).append(": ").append(e.path("reason").asString(""));
     }
     return text.toString();
-  }
-
-  /** A byte buffer that hands over its array without a copy when it was sized right. */
-  private static final class Body extends java.io.ByteArrayOutputStream {
-    Body(int size) {
-      super(size);
-    }
-
-    @Override
-    public void write(byte[] b) {
-      write(b, 0, b.length);
-    }
-
-    @Override
-    public synchronized byte[] toByteArray() {
-      return count == buf.length ? buf : super.toByteArray();
-    }
   }
 }
