@@ -3,8 +3,8 @@ package dev.millrace.enricher.enrich;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
-import dev.millrace.proto.v1.EnrichItem;
-import dev.millrace.proto.v1.EnrichResult;
+import dev.millrace.proto.views.EnrichItemBytes;
+import dev.millrace.proto.views.EnrichResultBytes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
 public final class CachingEnricher implements Enricher {
 
   private final Enricher delegate;
-  private final Cache<ByteString, EnrichResult> cache;
+  private final Cache<ByteString, EnrichResultBytes> cache;
 
   public CachingEnricher(Enricher delegate, long maxEntries, Duration ttl) {
     this.delegate = delegate;
@@ -33,20 +33,20 @@ public final class CachingEnricher implements Enricher {
   }
 
   /** The cache, for metrics (hit ratio, size). */
-  public Cache<ByteString, EnrichResult> cache() {
+  public Cache<ByteString, EnrichResultBytes> cache() {
     return cache;
   }
 
   @Override
-  public CompletableFuture<List<EnrichResult>> enrich(List<EnrichItem> items) {
-    EnrichResult[] results = new EnrichResult[items.size()];
+  public CompletableFuture<List<EnrichResultBytes>> enrich(List<EnrichItemBytes> items) {
+    EnrichResultBytes[] results = new EnrichResultBytes[items.size()];
     ByteString[] keys = new ByteString[items.size()];
-    List<EnrichItem> misses = new ArrayList<>();
+    List<EnrichItemBytes> misses = new ArrayList<>();
     List<Integer> missIndex = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
-      EnrichItem item = items.get(i);
+      EnrichItemBytes item = items.get(i);
       keys[i] = item.toBuilder().clearItemId().build().toByteString();
-      EnrichResult hit = cache.getIfPresent(keys[i]);
+      EnrichResultBytes hit = cache.getIfPresent(keys[i]);
       if (hit != null) {
         results[i] = hit.toBuilder().setItemId(item.getItemId()).build();
       } else {
@@ -60,7 +60,7 @@ public final class CachingEnricher implements Enricher {
     return delegate.enrich(misses).thenApply(answered -> {
       for (int m = 0; m < misses.size(); m++) {
         int i = missIndex.get(m);
-        EnrichResult r = answered.get(m);
+        EnrichResultBytes r = answered.get(m);
         results[i] = r;
         if (r.hasEnrichment()) {
           cache.put(keys[i], r.toBuilder().clearItemId().build());

@@ -1,13 +1,17 @@
 package dev.millrace.enricher.enrich;
 
-import dev.millrace.proto.v1.EnrichItem;
-import dev.millrace.proto.v1.EnrichResult;
+import dev.millrace.proto.views.EnrichItemBytes;
+import dev.millrace.proto.views.EnrichResultBytes;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Enriches a batch of items: one result per item, in the same order, each echoing its item id.
  * Asynchronous, so the stream thread keeps processing while a call is on the network.
+ *
+ * <p>Items and results are byte views of {@code millrace.v1.EnrichItem} and {@code EnrichResult}:
+ * their values go from the raw record to the API and from the API to the enriched event as the
+ * bytes they arrived as. Results have passed {@link dev.millrace.proto.views.Utf8Check}.
  */
 @FunctionalInterface
 public interface Enricher {
@@ -17,5 +21,5 @@ public interface Enricher {
    * the service cannot answer now (down, slow, overloaded): nothing was enriched and the whole batch
    * should be tried again later.
    */
-  CompletableFuture<List<EnrichResult>> enrich(List<EnrichItem> items);
+  CompletableFuture<List<EnrichResultBytes>> enrich(List<EnrichItemBytes> items);
 }

@@ -1,6 +1,7 @@
 package dev.millrace.enricher.topology;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.Message;
 import dev.millrace.enricher.enrich.Enricher;
 import dev.millrace.enricher.enrich.EnrichmentUnavailableException;
@@ -10,13 +11,14 @@ import dev.millrace.enricher.schema.PayloadValidator;
 import dev.millrace.enricher.schema.Validation;
 import dev.millrace.enricher.topology.Outputs.Source;
 import dev.millrace.proto.v1.DeadLetter;
-import dev.millrace.proto.v1.EnrichItem;
-import dev.millrace.proto.v1.EnrichResult;
-import dev.millrace.proto.v1.EnrichedEvent;
-import dev.millrace.proto.v1.Event;
-import dev.millrace.proto.v1.RawEvent;
 import dev.millrace.proto.v1.ReasonCode;
-import dev.millrace.proto.v1.Violation;
+import dev.millrace.proto.views.EnrichItemBytes;
+import dev.millrace.proto.views.EnrichResultBytes;
+import dev.millrace.proto.views.EnrichedEventBytes;
+import dev.millrace.proto.views.EventBytes;
+import dev.millrace.proto.views.RawEventBytes;
+import dev.millrace.proto.views.Utf8Check;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -89,14 +91,14 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   /** A record in the pending store, with its decoded event once this instance has decoded it. */
   private static final class Pending {
     final PendingRecord record;
-    RawEvent raw;
+    RawEventBytes raw;
 
-    Pending(PendingRecord record, RawEvent raw) {
+    Pending(PendingRecord record, RawEventBytes raw) {
       this.record = record;
       this.raw = raw;
     }
 
-    RawEvent raw() {
+    RawEventBytes raw() {
       if (raw == null) { // restored from the changelog: validated before it was stored
         raw = decode(record.value());
       }
@@ -145,7 +147,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     Source source = new Source(md.topic(), md.partition(), md.offset());
     byte[] bytes = record.value();
 
-    RawEvent raw = decode(bytes);
+    RawEventBytes raw = decode(bytes);
     if (raw == null) {
       deadLetter(record.key(), record.timestamp(), Outputs.deadLetter(ReasonCode.UNDECODABLE,
           bytes == null ? "the record has no value" : "the record's value is not a millrace.v1.RawEvent",
@@ -154,8 +156,9 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     }
 
     // The payload stays bytes: as a String it would be encoded again for every write of the event.
-    Validation validation = validator.validate(raw.getEvent().getEventType(),
-        raw.getEvent().getSchemaVersion(), raw.getEvent().getPayloadJsonBytes());
+    String type = raw.getEvent().getEventType().toStringUtf8();
+    String version = raw.getEvent().getSchemaVersion().toStringUtf8();
+    Validation validation = validator.validate(type, version, raw.getEvent().getPayloadJson());
     if (validation instanceof Validation.UnknownSchema unknown) {
       deadLetter(record.key(), record.timestamp(), Outputs.deadLetter(ReasonCode.UNKNOWN_SCHEMA,
           unknown.message(), bytes, source, raw, List.of(), clock.millis()));
@@ -163,8 +166,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     }
     if (validation instanceof Validation.Invalid invalid) {
       deadLetter(record.key(), record.timestamp(), Outputs.deadLetter(ReasonCode.SCHEMA_VIOLATION,
-          invalid.violations().size() + " schema violation(s) against " + raw.getEvent().getEventType()
-              + "/" + raw.getEvent().getSchemaVersion(),
+          invalid.violations().size() + " schema violation(s) against " + type + "/" + version,
           bytes, source, raw, invalid.violations(), clock.millis()));
       return;
     }
@@ -179,15 +181,21 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     waitWhileFull();
   }
 
-  /** A RawEvent with an event, or null: empty bytes decode as an empty message, which is no event. */
-  private static RawEvent decode(byte[] bytes) {
+  /**
+   * A RawEvent with an event, or null: empty bytes decode as an empty message, which is no event.
+   * It is read as a byte view whose values alias {@code bytes} (a record's value is never written
+   * to), with the UTF-8 check a {@code millrace.v1.RawEvent} parser makes.
+   */
+  private static RawEventBytes decode(byte[] bytes) {
     if (bytes == null) {
       return null;
     }
     try {
-      RawEvent raw = RawEvent.parseFrom(bytes);
-      return raw.hasEvent() && !raw.getEvent().getEventIdBytes().isEmpty() ? raw : null;
-    } catch (InvalidProtocolBufferException e) {
+      CodedInputStream in = CodedInputStream.newInstance(bytes);
+      in.enableAliasing(true);
+      RawEventBytes raw = RawEventBytes.parseFrom(in);
+      return raw.hasEvent() && !raw.getEvent().getEventId().isEmpty() && Utf8Check.isValid(raw) ? raw : null;
+    } catch (IOException e) { // InvalidProtocolBufferException: reading an array does no I/O
       return null;
     }
   }
@@ -237,22 +245,23 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   private void send() {
     int size = Math.min(unsent.size(), options.batchSize());
     List<Pending> batch = new ArrayList<>(size);
-    List<EnrichItem> items = new ArrayList<>(size);
+    List<EnrichItemBytes> items = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
       Pending p = unsent.pollFirst();
       batch.add(p);
-      Event event = p.raw().getEvent();
-      // Fields are copied as bytes: the API gets what the producer sent, with no decode and encode.
-      items.add(EnrichItem.newBuilder()
-          .setItemId(Long.toString(p.record.offset())) // offsets are unique in a task; event ids may repeat
-          .setEventTypeBytes(event.getEventTypeBytes())
+      EventBytes event = p.raw().getEvent();
+      // Values are copied as bytes: the API gets what the producer sent, with no decode and encode.
+      items.add(EnrichItemBytes.newBuilder()
+          // offsets are unique in a task; event ids may repeat
+          .setItemId(ByteString.copyFromUtf8(Long.toString(p.record.offset())))
+          .setEventType(event.getEventType())
           .setContext(event.getContext())
-          .setClientIpBytes(p.raw().getMetadata().getClientIpBytes())
-          .setPayloadJsonBytes(event.getPayloadJsonBytes())
+          .setClientIp(p.raw().getMetadata().getClientIp())
+          .setPayloadJson(event.getPayloadJson())
           .build());
     }
     long started = System.nanoTime();
-    CompletableFuture<List<EnrichResult>> future;
+    CompletableFuture<List<EnrichResultBytes>> future;
     try {
       future = enricher.enrich(items);
     } catch (RuntimeException e) {
@@ -266,7 +275,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   /** Forwards a finished call's results, or handles its failure as an outage. */
   private void complete(InFlight call) {
     List<Pending> batch = call.batch;
-    List<EnrichResult> results;
+    List<EnrichResultBytes> results;
     try {
       results = call.future.join();
     } catch (CompletionException | CancellationException e) {
@@ -305,17 +314,17 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     long at = clock.millis();
     for (int i = 0; i < batch.size(); i++) {
       PendingRecord p = batch.get(i).record;
-      RawEvent raw = batch.get(i).raw;
-      EnrichResult result = results.get(i);
+      RawEventBytes raw = batch.get(i).raw();
+      EnrichResultBytes result = results.get(i);
       if (result.hasEnrichment()) {
-        EnrichedEvent out = Outputs.enriched(raw, result, at);
+        EnrichedEventBytes out = Outputs.enriched(raw, result, at);
         context.forward(new Record<String, Message>(p.key(), out, p.timestamp(), Outputs.enrichedHeaders(raw)),
             EnricherTopology.ENRICHED_SINK);
         metrics.enriched();
       } else {
         String why = result.hasError()
-            ? "enrichment '" + result.getError().getEnrichment() + "' failed (" + result.getError().getCode()
-                + "): " + result.getError().getMessage()
+            ? "enrichment '" + result.getError().getEnrichment().toStringUtf8() + "' failed ("
+                + result.getError().getCode() + "): " + result.getError().getMessage().toStringUtf8()
             : "the enrichment API returned neither a result nor an error";
         deadLetter(p.key(), p.timestamp(), Outputs.deadLetter(ReasonCode.ENRICHMENT_FAILED, why, p.value(),
             source(p), raw, List.of(), at));
@@ -352,7 +361,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   }
 
   /** A call on the network and the records it carries (still in the pending store). */
-  private record InFlight(List<Pending> batch, CompletableFuture<List<EnrichResult>> future) {}
+  private record InFlight(List<Pending> batch, CompletableFuture<List<EnrichResultBytes>> future) {}
 
   private void deadLetterBatch(List<Pending> batch, String cause, long downMillis) {
     log.warn("task {}: enrichment API unavailable for {} ms (bound {}), dead-lettering {} records as"
@@ -362,7 +371,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       PendingRecord p = entry.record;
       deadLetter(p.key(), p.timestamp(), Outputs.deadLetter(ReasonCode.ENRICHMENT_UNAVAILABLE,
           "the enrichment API was unavailable for " + Duration.ofMillis(downMillis) + ": " + cause,
-          p.value(), source(p), entry.raw, List.of(), at));
+          p.value(), source(p), entry.raw(), List.of(), at));
       remove(p);
     }
     pendingCount -= batch.size();

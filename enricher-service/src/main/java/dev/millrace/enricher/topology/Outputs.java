@@ -1,16 +1,19 @@
 package dev.millrace.enricher.topology;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import dev.millrace.proto.WireNames;
+import dev.millrace.proto.v1.CollectorMetadata;
 import dev.millrace.proto.v1.DeadLetter;
-import dev.millrace.proto.v1.EnrichResult;
 import dev.millrace.proto.v1.EnrichedEvent;
-import dev.millrace.proto.v1.Event;
-import dev.millrace.proto.v1.RawEvent;
 import dev.millrace.proto.v1.ReasonCode;
 import dev.millrace.proto.v1.Stage;
 import dev.millrace.proto.v1.Violation;
+import dev.millrace.proto.views.EnrichResultBytes;
+import dev.millrace.proto.views.EnrichedEventBytes;
+import dev.millrace.proto.views.EventBytes;
+import dev.millrace.proto.views.RawEventBytes;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.common.header.Headers;
@@ -28,38 +31,42 @@ final class Outputs {
   record Source(String topic, int partition, long offset) {}
 
   /**
-   * The enriched event: the raw event with its PII replaced by the API's pseudonymised context,
-   * payload and client IP, so the original values never reach the enriched topic. Strings are
-   * copied as the bytes they arrived as: decoding them only to encode them again cost the stream
-   * thread a tenth of its time.
+   * The enriched event (a {@code millrace.v1.EnrichedEvent} on the wire): the raw event with its PII
+   * replaced by the API's pseudonymised context, payload and client IP, so the original values
+   * never reach the enriched topic. Values are copied as the bytes they arrived as: decoding and
+   * encoding strings that only pass through was a third of the stream thread's time.
    */
-  static EnrichedEvent enriched(RawEvent raw, EnrichResult result, long nowMillis) {
-    RawEvent.Builder cleaned = raw.toBuilder();
-    Event.Builder event = cleaned.getEventBuilder();
+  static EnrichedEventBytes enriched(RawEventBytes raw, EnrichResultBytes result, long nowMillis) {
+    RawEventBytes.Builder cleaned = raw.toBuilder();
+    EventBytes.Builder event = cleaned.getEventBuilder();
     if (result.hasPseudonymizedContext()) {
       event.setContext(result.getPseudonymizedContext());
     } else {
       event.clearContext();
     }
-    event.setPayloadJsonBytes(result.getPseudonymizedPayloadJsonBytes());
-    cleaned.getMetadataBuilder().setClientIpBytes(result.getAnonymizedClientIpBytes());
-    return EnrichedEvent.newBuilder()
+    event.setPayloadJson(result.getPseudonymizedPayloadJson());
+    cleaned.getMetadataBuilder().setClientIp(result.getAnonymizedClientIp());
+    return EnrichedEventBytes.newBuilder()
         .setRaw(cleaned)
         .setEnrichment(result.getEnrichment())
         .setEnrichedAt(timestamp(nowMillis))
         .build();
   }
 
-  /** A dead letter for a record that decoded as a RawEvent. */
+  /** A dead letter for a record that decoded as a RawEvent (its strings checked for UTF-8). */
   static DeadLetter deadLetter(ReasonCode reason, String message, byte[] original, Source source,
-                               RawEvent raw, List<Violation> violations, long nowMillis) {
+                               RawEventBytes raw, List<Violation> violations, long nowMillis) {
     DeadLetter.Builder b = deadLetter(reason, message, original, source, nowMillis);
     if (raw != null) {
-      b.setEventId(raw.getEvent().getEventId())
-          .setEventType(raw.getEvent().getEventType())
-          .setSchemaVersion(raw.getEvent().getSchemaVersion());
+      b.setEventIdBytes(raw.getEvent().getEventId())
+          .setEventTypeBytes(raw.getEvent().getEventType())
+          .setSchemaVersionBytes(raw.getEvent().getSchemaVersion());
       if (raw.hasMetadata()) {
-        b.setMetadata(raw.getMetadata());
+        try {
+          b.setMetadata(CollectorMetadata.parseFrom(raw.getMetadata().toByteString()));
+        } catch (InvalidProtocolBufferException e) {
+          throw new IllegalStateException("metadata that passed its UTF-8 check does not parse", e);
+        }
       }
     }
     return b.addAllViolations(violations).build();
@@ -78,7 +85,7 @@ final class Outputs {
         .setFailedAt(timestamp(nowMillis));
   }
 
-  static Headers enrichedHeaders(RawEvent raw) {
+  static Headers enrichedHeaders(RawEventBytes raw) {
     Headers h = eventHeaders(raw);
     put(h, WireNames.HEADER_CONTENT_TYPE, ENRICHED_CONTENT_TYPE);
     return h;
@@ -100,11 +107,11 @@ final class Outputs {
     return h;
   }
 
-  private static Headers eventHeaders(RawEvent raw) {
+  private static Headers eventHeaders(RawEventBytes raw) {
     Headers h = new RecordHeaders();
-    h.add(WireNames.HEADER_EVENT_ID, raw.getEvent().getEventIdBytes().toByteArray());
-    h.add(WireNames.HEADER_EVENT_TYPE, raw.getEvent().getEventTypeBytes().toByteArray());
-    h.add(WireNames.HEADER_SCHEMA_VERSION, raw.getEvent().getSchemaVersionBytes().toByteArray());
+    h.add(WireNames.HEADER_EVENT_ID, raw.getEvent().getEventId().toByteArray());
+    h.add(WireNames.HEADER_EVENT_TYPE, raw.getEvent().getEventType().toByteArray());
+    h.add(WireNames.HEADER_SCHEMA_VERSION, raw.getEvent().getSchemaVersion().toByteArray());
     return h;
   }
 

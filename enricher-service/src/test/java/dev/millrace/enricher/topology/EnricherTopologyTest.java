@@ -165,6 +165,23 @@ class EnricherTopologyTest {
   }
 
   @Test
+  void aRawEventWhoseStringsAreNotUtf8IsUndecodableAndNeverSentToTheApi() {
+    start();
+    byte[] bytes = Events.raw("e-utf8", "page_view", "1-0-0", Events.PAGE_VIEW, "agent-MARK").toByteArray();
+    String text = new String(bytes, StandardCharsets.ISO_8859_1);
+    bytes[text.indexOf("MARK")] = (byte) 0xC3; // a lead byte followed by ASCII: not UTF-8
+    raw.pipeInput("e-utf8", bytes);
+    tick(LINGER);
+
+    List<TestRecord<String, DeadLetter>> out = deadLetters.readRecordsToList();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).value().getReason()).isEqualTo(ReasonCode.UNDECODABLE);
+    assertThat(out.get(0).value().getOriginal().toByteArray()).isEqualTo(bytes);
+    assertThat(enriched.isEmpty()).isTrue();
+    assertThat(api.calls.get()).isZero();
+  }
+
+  @Test
   void anUnknownTypeOrSchemaVersionIsDeadLetteredAsUnknownSchema() {
     start();
     RawEvent unknownVersion = Events.raw("page_view", "9-0-0", Events.PAGE_VIEW);
