@@ -148,11 +148,35 @@ public final class EnricherBenchmark implements Benchmark {
       Topology topology = EnricherTopology.build(EnricherConfiguration.topics(p),
           new PayloadValidator(SchemaStore.at(p.schemas().location())), enricher,
           EnricherConfiguration.options(p), metrics, RetryClock.SYSTEM);
-      double seconds = measure(kafka, topology, StreamsSettings.of(p), n, enriched, deadLetter);
+      // How many records wait for an answer, sampled while the pass runs: each one still pending
+      // at a commit is written to the store's changelog in full.
+      AtomicLong samples = new AtomicLong();
+      AtomicLong pendingSum = new AtomicLong();
+      Thread sampler = new Thread(() -> {
+        while (!Thread.currentThread().isInterrupted()) {
+          pendingSum.addAndGet(metrics.pending.get());
+          samples.incrementAndGet();
+          try {
+            Thread.sleep(5);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "bench-pending-sampler");
+      sampler.setDaemon(true);
+      sampler.start();
+      double seconds;
+      try {
+        seconds = measure(kafka, topology, StreamsSettings.of(p), n, enriched, deadLetter);
+      } finally {
+        sampler.interrupt();
+      }
+      long changelog = endOffsets(kafka, p.applicationId() + "-" + EnricherTopology.PENDING_STORE + "-changelog");
       var hitRatio = registry.find("millrace.enricher.cache.hit.ratio").gauge();
       return new Pass(seconds, bytes, String.format(Locale.ROOT,
-          "%.0f items/call, %s, %d dead letters",
+          "%.0f items/call, %.0f pending on average, %.2f changelog records per event, %s, %d dead letters",
           metrics.items.get() / (double) Math.max(1, metrics.calls.get()),
+          pendingSum.get() / (double) Math.max(1, samples.get()), changelog / (double) n,
           hitRatio == null ? "result cache off"
               : String.format(Locale.ROOT, "result cache hits %.0f%%", 100 * hitRatio.value()),
           metrics.deadLetters.get()));
@@ -173,6 +197,11 @@ public final class EnricherBenchmark implements Benchmark {
     m.put("millrace.enricher.streams.state-dir", Files.createTempDirectory("bench-streams").toString());
     // Both rows commit at the same interval; each commit is a few round trips on the broker.
     m.put("millrace.enricher.streams.commit-interval", COMMIT_INTERVAL.toMillis() + "ms");
+    for (String kv : System.getProperty("bench.enricher.set", "").split(",")) {
+      if (!kv.isBlank()) {
+        m.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+      }
+    }
     return new Binder(new MapConfigurationPropertySource(m))
         .bindOrCreate("millrace.enricher", Bindable.of(EnricherProperties.class));
   }
@@ -222,6 +251,17 @@ public final class EnricherBenchmark implements Benchmark {
       return seconds;
     } finally {
       FileSystemUtils.deleteRecursively(Path.of(props.getProperty(StreamsConfig.STATE_DIR_CONFIG)));
+    }
+  }
+
+  /** The sum of a topic's end offsets: records written to it, transaction markers included. */
+  private static long endOffsets(KafkaServer kafka, String topic) {
+    try (KafkaConsumer<String, byte[]> c = reader(kafka, "read_uncommitted")) {
+      List<TopicPartition> tps = new java.util.ArrayList<>();
+      for (var info : c.partitionsFor(topic)) {
+        tps.add(new TopicPartition(topic, info.partition()));
+      }
+      return c.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
     }
   }
 
@@ -319,6 +359,7 @@ public final class EnricherBenchmark implements Benchmark {
     final AtomicLong calls = new AtomicLong();
     final AtomicLong items = new AtomicLong();
     final AtomicLong deadLetters = new AtomicLong();
+    final AtomicLong pending = new AtomicLong();
 
     @Override
     public void received() {}
@@ -340,6 +381,8 @@ public final class EnricherBenchmark implements Benchmark {
     }
 
     @Override
-    public void pending(int delta) {}
+    public void pending(int delta) {
+      pending.addAndGet(delta);
+    }
   }
 }
