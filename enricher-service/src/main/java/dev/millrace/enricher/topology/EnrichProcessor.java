@@ -119,6 +119,12 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   public void init(ProcessorContext<String, Message> context) {
     this.context = context;
     this.pending = context.getStateStore(EnricherTopology.PENDING_STORE);
+    // A task revived after an error initializes the same processor again: start from the store.
+    unsent.clear();
+    inFlight.clear();
+    failures = 0;
+    outageStartedAt = -1;
+    nextAttemptAt = 0;
     // After a crash or a move to this instance, the store comes back from its changelog.
     int restored = 0;
     try (KeyValueIterator<Long, PendingRecord> it = pending.all()) {

@@ -3,9 +3,7 @@ package dev.millrace.enricher.topology;
 import dev.millrace.enricher.enrich.Enricher;
 import dev.millrace.enricher.enrich.RetryClock;
 import dev.millrace.enricher.schema.PayloadValidator;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.state.Stores;
 
 /**
  * The enricher: raw topic in, enriched topic and dead-letter topic out.
@@ -39,12 +37,8 @@ public final class EnricherTopology {
         topics.raw().valueSerde().deserializer(), topics.raw().name());
     topology.addProcessor(PROCESSOR,
         () -> new EnrichProcessor(validator, enricher, options, metrics, clock), SOURCE);
-    topology.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.Long(), PendingRecord.SERDE)
-            // Most records are enriched within one commit interval: with the cache their put and
-            // delete collapse into one small tombstone on the changelog instead of the full record.
-            .withCachingEnabled(),
-        PROCESSOR);
+    // Most records are enriched within one commit interval: they never reach the changelog.
+    topology.addStateStore(PendingStore.builder(PENDING_STORE), PROCESSOR);
     topology.addSink(ENRICHED_SINK, topics.enriched().name(), topics.enriched().keySerde().serializer(),
         topics.enriched().valueSerde().serializer(), PROCESSOR);
     topology.addSink(DEAD_LETTER_SINK, topics.deadLetters().name(),

@@ -26,7 +26,9 @@ import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -179,6 +181,41 @@ class EnricherTopologyTest {
     assertThat(out.get(0).value().getOriginal().toByteArray()).isEqualTo(bytes);
     assertThat(enriched.isEmpty()).isTrue();
     assertThat(api.calls.get()).isZero();
+  }
+
+  private TestOutputTopic<Long, byte[]> changelog() {
+    return driver.createOutputTopic("enricher-test-" + EnricherTopology.PENDING_STORE + "-changelog",
+        new LongDeserializer(), new ByteArrayDeserializer());
+  }
+
+  @Test
+  void aRecordWrittenOutBeforeTheCommitNeverReachesTheChangelog() {
+    start(); // the fake answers at once, so the record is written out within its own process()
+    send(Events.raw("page_view", "1-0-0", Events.PAGE_VIEW));
+    assertThat(enriched.readValuesToList()).hasSize(1);
+    assertThat(changelog().readRecordsToList()).isEmpty();
+  }
+
+  @Test
+  void aRecordStillPendingAtACommitIsOnTheChangelogUntilItIsWrittenOut() {
+    start();
+    api.hold = true;
+    RawEvent e = Events.raw("page_view", "1-0-0", Events.PAGE_VIEW);
+    send(e); // the test driver commits after each record: this one is on the network then
+
+    List<TestRecord<Long, byte[]>> logged = changelog().readRecordsToList();
+    assertThat(logged).hasSize(1);
+    assertThat(logged.get(0).key()).isZero();
+    assertThat(PendingRecord.fromBytes(logged.get(0).value()).value()).isEqualTo(e.toByteArray());
+
+    api.hold = false;
+    api.release();
+    tick(LINGER);
+    assertThat(enriched.readValuesToList()).hasSize(1);
+    List<TestRecord<Long, byte[]>> after = changelog().readRecordsToList();
+    assertThat(after).hasSize(1);
+    assertThat(after.get(0).key()).isZero();
+    assertThat(after.get(0).value()).as("a tombstone").isNull();
   }
 
   @Test
