@@ -32,10 +32,21 @@ public final class JsonPath {
 
   private final String text;
   private final List<Segment> segments;
+  // The last field name as it must appear in JSON text written without escapes, quotes included;
+  // null when the path names no field or the name would need escaping.
+  private final String quotedName;
 
   private JsonPath(String text, List<Segment> segments) {
     this.text = text;
     this.segments = segments;
+    String last = null;
+    for (Segment segment : segments) {
+      if (segment instanceof Field field) {
+        last = field.name();
+      }
+    }
+    boolean plain = last != null && last.chars().allMatch(c -> c >= 0x20 && c != '"' && c != '\\');
+    this.quotedName = plain ? '"' + last + '"' : null;
   }
 
   /** Parses a path; throws {@link IllegalArgumentException} saying what is wrong and where. */
@@ -89,6 +100,16 @@ public final class JsonPath {
       throw new IllegalArgumentException("names no field");
     }
     return new JsonPath(text, List.copyOf(segments));
+  }
+
+  /**
+   * Whether the path may reach a value in the JSON text {@code json}. False only when it certainly
+   * cannot: the text has no backslash (so no key is written with escapes) and never contains the
+   * path's last field name as a quoted string, which every object key the path passes through
+   * would be. A cheap test that spares parsing payloads that hold none of the configured fields.
+   */
+  public boolean mayReach(String json) {
+    return quotedName == null || json.indexOf('\\') >= 0 || json.contains(quotedName);
   }
 
   /**

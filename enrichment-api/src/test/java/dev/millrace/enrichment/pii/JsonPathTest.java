@@ -48,4 +48,21 @@ class JsonPathTest {
   void refusesWhatItDoesNotSupport(String path, String message) {
     assertThatThrownBy(() -> JsonPath.compile(path)).hasMessage(message);
   }
+
+  @ParameterizedTest(name = "{0} in {1}: {2}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+      $.email           | {"email":1}              | true
+      $.email           | {"e-mail":1}             | false
+      $.email           | {"em\\u0061il":1}         | true
+      $.email           | {"x":"email"}            | true
+      $.user.email      | {"user":{"mail":1}}      | false
+      $.items[*].buyer  | {"items":[{"b":1}]}      | false
+      $.items[0]        | {"items":[1]}            | true
+      $.items[0]        | {"list":[1]}             | false
+      $.*               | {"a":1}                  | true
+      $['a"b']          | {"x":1}                  | true
+      """)
+  void mayReachIsFalseOnlyWhenTheTextCannotHoldTheField(String path, String json, boolean expected) {
+    assertThat(JsonPath.compile(path).mayReach(json)).isEqualTo(expected);
+  }
 }

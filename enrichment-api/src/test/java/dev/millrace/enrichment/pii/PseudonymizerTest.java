@@ -129,6 +129,44 @@ class PseudonymizerTest {
   }
 
   @Test
+  void aFieldNameWrittenWithEscapesIsStillFound() {
+    Pseudonymizer pii = pseudonymizer(OnWrongType.FAIL_ITEM, "$.email");
+
+    // The key written with an escape for its "a": a payload that never spells the name out is still parsed.
+    String out = pii.pseudonymizePayload("x", "{\"em\\u0061il\":\"alice@example.com\"}");
+
+    assertThat(out).isEqualTo("{\"email\":\"" + pii.pseudonym("alice@example.com") + "\"}");
+  }
+
+  @Test
+  void aPayloadWithoutTheFieldsIsStillCheckedToBeOneObject() {
+    Pseudonymizer pii = pseudonymizer(OnWrongType.FAIL_ITEM, "$.email", "$.items[*].buyer");
+
+    // None of these spells out "email" or "buyer", so none is parsed into a tree: each must still
+    // fail exactly as a parse would, and a good one come back as the same string.
+    String good = "{\"method\":\"sso\",\"n\":1E+400,\"nested\":{\"a\":[1,{\"b\":null}]}}";
+    assertThat(pii.pseudonymizePayload("x", good)).isSameAs(good);
+    for (String notObject : List.of("[1,2]", "\"text\"", "42", "   ")) {
+      assertThatThrownBy(() -> pii.pseudonymizePayload("x", notObject)).as(notObject)
+          .isInstanceOfSatisfying(ItemFailure.class, f -> assertThat(f.reason()).isEqualTo("payload_not_object"));
+    }
+    for (String notJson : List.of("{\"a\":1,\"a\":2}", "{\"a\":1} {\"b\":2}", "{\"a\":1} x", "{\"a\":",
+        "{\"a\":1]", "[1,", "{'a':1}", "{\"a\":01}")) {
+      assertThatThrownBy(() -> pii.pseudonymizePayload("x", notJson)).as(notJson)
+          .isInstanceOfSatisfying(ItemFailure.class, f -> assertThat(f.reason()).isEqualTo("payload_not_json"))
+          .hasMessageStartingWith("payload_json is not valid JSON (line 1, column ");
+    }
+  }
+
+  @Test
+  void aFieldNameThatOnlyAppearsAsAValueLeavesThePayloadAsItCame() {
+    Pseudonymizer pii = pseudonymizer(OnWrongType.FAIL_ITEM, "$.email");
+    String payload = "{\"method\": \"email\",  \"plan\":\"free\"}";
+
+    assertThat(pii.pseudonymizePayload("signup", payload)).isSameAs(payload);
+  }
+
+  @Test
   void theKeyNeverAppearsInTheConfigsText() {
     EnrichmentConfig.Pii config = new EnrichmentConfig.Pii(Switch.ENABLED, KEY, null, null, null, null);
 
