@@ -73,9 +73,10 @@ public final class PayloadValidator {
           + version + "' in " + store.describe());
     }
     JsonNode payload;
-    try (InputStream in = payloadJson.newInput()) {
-      payload = json.readTree(in);
-    } catch (JacksonException | IOException e) {
+    try {
+      // One copy of a small array: Jackson reads an array faster than a stream over it.
+      payload = json.readTree(payloadJson.toByteArray());
+    } catch (JacksonException e) {
       return new Validation.Invalid(List.of(Violation.newBuilder()
           .setPointer("/payload").setKeyword("json")
           .setMessage("payload is not valid JSON").build()));

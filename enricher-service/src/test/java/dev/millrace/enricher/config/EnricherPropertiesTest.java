@@ -8,6 +8,7 @@ import dev.millrace.enricher.enrich.OnUnavailable;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.WebApplicationType;
@@ -99,5 +100,16 @@ class EnricherPropertiesTest {
     assertThat(props.get("max.poll.records")).isEqualTo("200");
     assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("exactly_once_v2");
     assertThat(props.get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG)).isEqualTo(1);
+  }
+
+  @Test
+  void theProducerBatchesBigEnoughForEnrichedEventsUnlessTold() {
+    Properties defaults = StreamsSettings.of(bind(Map.of()));
+    Properties told = StreamsSettings.of(bind(Map.of("millrace.enricher.kafka.producer.batch.size", "65536")));
+
+    assertThat(new StreamsConfig(defaults).getProducerConfigs("c").get(ProducerConfig.BATCH_SIZE_CONFIG))
+        .isEqualTo(256 * 1024);
+    assertThat(new StreamsConfig(told).getProducerConfigs("c").get(ProducerConfig.BATCH_SIZE_CONFIG))
+        .isEqualTo("65536");
   }
 }
