@@ -97,6 +97,12 @@ public final class EnrichmentMetrics {
         .increment();
   }
 
+  /** Records an item refused before any enrichment ran (enrichment tag {@code input}). */
+  public void recordRefusedItem(String reason) {
+    failed.increment();
+    registry.counter("millrace.enrichment.errors", "enrichment", "input", "reason", reason).increment();
+  }
+
   /** Records a finished call. */
   public void recordCall(CallOutcome outcome, int items, long nanos) {
     calls.get(outcome).increment();

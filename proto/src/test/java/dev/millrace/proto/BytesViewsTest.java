@@ -7,11 +7,13 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import dev.millrace.proto.v1.EnrichItem;
 import dev.millrace.proto.v1.EnrichResult;
 import dev.millrace.proto.v1.RawEvent;
 import dev.millrace.proto.views.BytesViewsProto;
 import dev.millrace.proto.views.EnrichResultBytes;
 import dev.millrace.proto.views.RawEventBytes;
+import dev.millrace.proto.views.EnrichItemBytes;
 import dev.millrace.proto.views.Utf8Check;
 import java.util.Map;
 import java.util.Random;
@@ -101,6 +103,12 @@ class BytesViewsTest {
   @Test
   void theRawEventCheckPassesWhatTheMessageParses() {
     agreesOnCorruptions(Samples.raw().toByteArray(), RawEvent.parser(), RawEventBytes.parser(), Utf8Check::isValid);
+  }
+
+  @Test
+  void theItemCheckPassesWhatTheMessageParses() {
+    agreesOnCorruptions(Samples.enrichItem().toByteArray(), EnrichItem.parser(), EnrichItemBytes.parser(),
+        Utf8Check::isValid);
   }
 
   @Test

@@ -3,16 +3,23 @@ package dev.millrace.enrichment.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
 import dev.millrace.enrichment.Enrichments;
 import dev.millrace.enrichment.EnrichmentMetrics.CallOutcome;
 import dev.millrace.enrichment.Items;
 import dev.millrace.enrichment.ItemEnricher;
 import dev.millrace.enrichment.config.EnrichmentConfig;
 import dev.millrace.enrichment.useragent.SharedParser;
+import dev.millrace.proto.v1.EnrichErrorCode;
+import dev.millrace.proto.v1.EnrichItem;
 import dev.millrace.proto.v1.EnrichRequest;
 import dev.millrace.proto.v1.EnrichResponse;
 import dev.millrace.proto.v1.EnrichResult;
 import dev.millrace.proto.v1.EnrichmentServiceGrpc;
+import dev.millrace.proto.views.EnrichRequestBytes;
+import dev.millrace.proto.views.EnrichResponseBytes;
+import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Deadline;
@@ -30,7 +37,9 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ClientCalls;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -129,6 +138,83 @@ class EnrichmentServiceImplTest {
     assertThat(response.getResults(1).getError().getMessage())
         .isEqualTo("internal error: IllegalStateException").doesNotContain("user-42");
     assertThat(response.getResults(2).hasEnrichment()).isTrue();
+  }
+
+  @Test
+  void theAnswerIsWhatTheEnrichmentsGiveForEachItem() throws Exception {
+    serve(enrichments);
+    // The server reads items as byte views and answers unchanged strings with the bytes they came
+    // as: what a millrace.v1 client reads back must be exactly the enrichments' own results.
+    Random random = new Random(11);
+    String[] agents = {Items.CHROME_WINDOWS, "", "curl/8.5.0", "Mozilla/5.0 (compatible; Googlebot/2.1)",
+        "Ünïcødé-Agent/1.0 🚀", "x".repeat(300)};
+    String[] ips = {"", "203.0.113.9", "2001:db8::1", "not an ip", "10.1.2.3"};
+    String[] urls = {"", "https://shop.example/?utm_source=news&utm_medium=email", "https://ex.example/ä?q=ü",
+        "::not a url::"};
+    String[] ids = {"", "user-42", "ユーザー", "u".repeat(100)};
+    String[] payloads = {"{}", "{\"email\":\"a@b.example\"}", "{\"method\":\"email\",\"n\":1E+400}",
+        "{\"email\":{\"x\":1}}", "not json", "[1]", "{\"em\\u0061il\":\"é@b.example\"}", ""};
+    EnrichRequest.Builder request = EnrichRequest.newBuilder();
+    for (int i = 0; i < 400; i++) {
+      EnrichItem.Builder item = EnrichItem.newBuilder()
+          .setItemId("item-" + i)
+          .setEventType(random.nextBoolean() ? "signup" : "page_view")
+          .setClientIp(ips[random.nextInt(ips.length)])
+          .setPayloadJson(payloads[random.nextInt(payloads.length)]);
+      if (random.nextInt(8) > 0) {
+        dev.millrace.proto.v1.Context.Builder context = dev.millrace.proto.v1.Context.newBuilder()
+            .setUserAgent(agents[random.nextInt(agents.length)])
+            .setIp(ips[random.nextInt(ips.length)])
+            .setPageUrl(urls[random.nextInt(urls.length)])
+            .setReferrer(urls[random.nextInt(urls.length)])
+            .setUserId(ids[random.nextInt(ids.length)])
+            .setAnonymousId(ids[random.nextInt(ids.length)])
+            .setLocale(random.nextBoolean() ? "en-GB" : "");
+        if (random.nextInt(4) == 0) {
+          // A field from a later version of the contract: echoed in the answer's context.
+          context.setUnknownFields(UnknownFieldSet.newBuilder()
+              .addField(99, UnknownFieldSet.Field.newBuilder().addLengthDelimited(ByteString.copyFromUtf8("later")).build())
+              .build());
+        }
+        item.setContext(context);
+      }
+      request.addItems(item);
+    }
+
+    EnrichResponse response = stub.enrich(request.build());
+
+    EnrichResponse.Builder expected = EnrichResponse.newBuilder();
+    request.getItemsList().forEach(item -> expected.addResults(enrichments.enrich(item)));
+    assertThat(response).isEqualTo(expected.build());
+    assertThat(response.getResultsList()).anySatisfy(r -> assertThat(r.hasError()).isTrue())
+        .anySatisfy(r -> assertThat(r.getPseudonymizedPayloadJson()).contains("\"email\":\""))
+        .anySatisfy(r -> assertThat(r.getPseudonymizedContext().getUnknownFields().hasField(99)).isTrue());
+  }
+
+  @Test
+  void anItemThatIsNotUtf8FailsAloneAndAnIdThatIsNotRefusesTheCall() throws Exception {
+    serve(enrichments);
+    ByteString notUtf8 = ByteString.copyFrom(new byte[] {'a', (byte) 0xC3});
+    EnrichRequestBytes.Builder request = EnrichRequestBytes.parseFrom(batch(3).toByteString()).toBuilder();
+    request.getItemsBuilder(1).getContextBuilder().setUserAgent(notUtf8);
+
+    EnrichResponseBytes answer = ClientCalls.blockingUnaryCall(channel, EnrichmentServiceImpl.ENRICH,
+        CallOptions.DEFAULT, request.build());
+
+    EnrichResponse response = EnrichResponse.parseFrom(answer.toByteString());
+    assertThat(response.getResultsList()).extracting(EnrichResult::getItemId)
+        .containsExactly("item-0", "item-1", "item-2");
+    assertThat(response.getResults(1).getError().getCode()).isEqualTo(EnrichErrorCode.ENRICH_ERROR_CODE_INVALID_INPUT);
+    assertThat(response.getResults(1).getError().getEnrichment()).isEqualTo("input");
+    assertThat(response.getResults(0).hasEnrichment()).isTrue();
+    assertThat(response.getResults(2).hasEnrichment()).isTrue();
+
+    request.getItemsBuilder(2).setItemId(notUtf8);
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, EnrichmentServiceImpl.ENRICH,
+        CallOptions.DEFAULT, request.build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
+        .hasMessageContaining("the id of item 2 is not valid UTF-8");
   }
 
   @Test

@@ -29,6 +29,12 @@ public final class Utf8Check {
     return ok(m.getCollectorInstance()) && ok(m.getRequestId()) && ok(m.getClientIp()) && ok(m.getWriteKeyId());
   }
 
+  /** Every string of an item to enrich: its id, type, context, client IP and payload. */
+  public static boolean isValid(EnrichItemBytes i) {
+    return ok(i.getItemId()) && ok(i.getEventType()) && isValid(i.getContext()) && ok(i.getClientIp())
+        && ok(i.getPayloadJson());
+  }
+
   /** Every string of an enrichment result: its id, outcome and pseudonymised values. */
   public static boolean isValid(EnrichResultBytes r) {
     return ok(r.getItemId()) && isValid(r.getEnrichment()) && isValid(r.getError())
