@@ -68,6 +68,9 @@ public final class Enrichments implements ItemEnricher {
         ? new BotScorer(BotModel.load(config.bot().modelFile())) : null;
     this.version = referrers == null ? RULES_VERSION
         : RULES_VERSION + "+referrers." + referrers.listVersion();
+    if (pii != null) {
+      pii.cache().ifPresent(cache -> CaffeineCacheMetrics.monitor(metrics.registry(), cache, "pii"));
+    }
     if (userAgents != null) {
       CaffeineCacheMetrics.monitor(metrics.registry(), userAgents.cache(), "useragent");
       Gauge.builder("millrace.enrichment.useragent.cache.hit.ratio", userAgents,

@@ -93,7 +93,7 @@ class EnrichmentsTest {
         .campaign(new EnrichmentConfig.Campaign(Switch.DISABLED, null, null, null, null, null, null))
         .referrer(new EnrichmentConfig.Referrer(Switch.DISABLED, null, null))
         .ip(new EnrichmentConfig.Ip(Switch.DISABLED, null, null, null))
-        .pii(new EnrichmentConfig.Pii(Switch.DISABLED, null, null, null, null, null))
+        .pii(new EnrichmentConfig.Pii(Switch.DISABLED, null, null, null, null, null, null))
         .bot(new EnrichmentConfig.Bot(Switch.DISABLED, null))
         .build();
     EnrichItem item = Items.pageView("e-4");

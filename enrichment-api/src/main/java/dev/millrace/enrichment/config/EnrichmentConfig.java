@@ -30,7 +30,7 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
     campaign = campaign == null ? new Campaign(null, null, null, null, null, null, null) : campaign;
     referrer = referrer == null ? new Referrer(null, null, null) : referrer;
     ip = ip == null ? new Ip(null, null, null, null) : ip;
-    pii = pii == null ? new Pii(null, null, null, null, null, null) : pii;
+    pii = pii == null ? new Pii(null, null, null, null, null, null, null) : pii;
     bot = bot == null ? new Bot(null, null) : bot;
   }
 
@@ -152,9 +152,11 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
    *
    * @param key the HMAC secret; set it through the environment variable
    *     {@code MILLRACE_ENRICHMENT_PII_KEY}, never in a file that is committed. Never logged.
+   * @param cacheSize pseudonyms kept for values seen again (user ids repeat across a session's
+   *     events); 0 computes every one
    */
   public record Pii(Switch mode, String key, List<ContextField> contextFields, List<String> payloadPaths,
-                    Map<String, List<String>> payloadPathsByType, OnWrongType onWrongType) {
+                    Map<String, List<String>> payloadPathsByType, OnWrongType onWrongType, Integer cacheSize) {
 
     /** Shortest accepted key: HMAC-SHA-256's block of security, 256 bits. */
     public static final int MIN_KEY_BYTES = 32;
@@ -166,6 +168,8 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
       payloadPaths = payloadPaths == null ? List.of() : List.copyOf(payloadPaths);
       payloadPathsByType = payloadPathsByType == null ? Map.of() : Map.copyOf(payloadPathsByType);
       onWrongType = onWrongType == null ? OnWrongType.FAIL_ITEM : onWrongType;
+      cacheSize = orDefault(cacheSize, 10_000);
+      range("pii.cache-size", cacheSize, 0, 10_000_000);
       if (mode.on()) {
         if (key.isBlank()) {
           throw new InvalidConfigException(PREFIX + ".pii.key must be set (environment variable "
@@ -202,7 +206,8 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
     public String toString() {
       return "Pii[mode=" + mode + ", key=" + (key.isEmpty() ? "(unset)" : "(set)")
           + ", contextFields=" + contextFields + ", payloadPaths=" + payloadPaths
-          + ", payloadPathsByType=" + payloadPathsByType + ", onWrongType=" + onWrongType + "]";
+          + ", payloadPathsByType=" + payloadPathsByType + ", onWrongType=" + onWrongType
+          + ", cacheSize=" + cacheSize + "]";
     }
   }
 
@@ -260,7 +265,7 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
 
     /** PII on with this key, pseudonymising context.user_id and the given payload paths. */
     public Builder piiKey(String key, String... payloadPaths) {
-      pii = new Pii(Switch.ENABLED, key, null, List.of(payloadPaths), null, null);
+      pii = new Pii(Switch.ENABLED, key, null, List.of(payloadPaths), null, null, null);
       return this;
     }
 

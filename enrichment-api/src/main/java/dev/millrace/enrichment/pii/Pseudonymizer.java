@@ -1,5 +1,7 @@
 package dev.millrace.enrichment.pii;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.millrace.enrichment.ItemFailure;
 import dev.millrace.enrichment.config.EnrichmentConfig;
 import dev.millrace.proto.v1.Context;
@@ -9,6 +11,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import tools.jackson.core.JacksonException;
@@ -45,6 +48,9 @@ public final class Pseudonymizer {
 
   private final EnrichmentConfig.Pii config;
   private final ThreadLocal<Mac> mac;
+  // Values seen again (a user's id on each of their events) skip the HMAC, which was a seventh of
+  // the API's time in the enricher bench. It holds plain values, as the process does while it works.
+  private final Cache<String, String> pseudonyms;
   private final List<JsonPath> allTypes;
   private final Map<String, List<JsonPath>> byType = new HashMap<>();
 
@@ -61,6 +67,8 @@ public final class Pseudonymizer {
         throw new IllegalStateException("HmacSHA256 is not available", e);
       }
     });
+    this.pseudonyms = config.cacheSize() == 0 ? null
+        : Caffeine.newBuilder().maximumSize(config.cacheSize()).recordStats().build();
     this.allTypes = config.payloadPaths().stream().map(JsonPath::compile).toList();
     config.payloadPathsByType().forEach((type, paths) -> byType.put(type,
         java.util.stream.Stream.concat(allTypes.stream(), paths.stream().map(JsonPath::compile)).toList()));
@@ -68,7 +76,24 @@ public final class Pseudonymizer {
 
   /** The pseudonym of a value. */
   public String pseudonym(String value) {
+    if (pseudonyms == null) {
+      return hmac(value);
+    }
+    String known = pseudonyms.getIfPresent(value);
+    if (known == null) {
+      known = hmac(value);
+      pseudonyms.put(value, known);
+    }
+    return known;
+  }
+
+  private String hmac(String value) {
     return HexFormat.of().formatHex(mac.get().doFinal(value.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** The pseudonym cache, for its metrics; empty when {@code pii.cache-size} is 0. */
+  public Optional<Cache<String, String>> cache() {
+    return Optional.ofNullable(pseudonyms);
   }
 
   /** Replaces the configured context fields that are not empty. */

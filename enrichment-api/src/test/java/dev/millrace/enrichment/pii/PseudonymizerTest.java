@@ -25,7 +25,7 @@ class PseudonymizerTest {
   private static Pseudonymizer pseudonymizer(OnWrongType onWrongType, String... paths) {
     return new Pseudonymizer(new EnrichmentConfig.Pii(Switch.ENABLED, KEY,
         List.of(ContextField.USER_ID, ContextField.ANONYMOUS_ID), List.of(paths),
-        Map.of("signup", List.of("$.form.phone")), onWrongType));
+        Map.of("signup", List.of("$.form.phone")), onWrongType, null));
   }
 
   private static String hmac(String key, String value) throws Exception {
@@ -43,9 +43,27 @@ class PseudonymizerTest {
   }
 
   @Test
+  void aValueSeenAgainIsAnsweredFromTheCacheAndEveryAnswerIsTheHmac() throws Exception {
+    Pseudonymizer pii = new Pseudonymizer(new EnrichmentConfig.Pii(Switch.ENABLED, KEY, null, null, null, null, 50));
+
+    for (int i = 0; i < 2_000; i++) {
+      String value = "user-" + (i % 120);
+      assertThat(pii.pseudonym(value)).as(value).isEqualTo(hmac(KEY, value));
+    }
+
+    assertThat(pii.cache()).hasValueSatisfying(cache -> {
+      cache.cleanUp();
+      assertThat(cache.estimatedSize()).isLessThanOrEqualTo(50);
+      assertThat(cache.stats().hitCount()).isPositive();
+    });
+    assertThat(new Pseudonymizer(new EnrichmentConfig.Pii(Switch.ENABLED, KEY, null, null, null, null, 0)).cache())
+        .isEmpty();
+  }
+
+  @Test
   void anotherKeyGivesAnotherPseudonym() {
     Pseudonymizer other = new Pseudonymizer(new EnrichmentConfig.Pii(Switch.ENABLED,
-        KEY + "-rotated", null, null, null, null));
+        KEY + "-rotated", null, null, null, null, null));
 
     assertThat(other.pseudonym("u-42")).isNotEqualTo(pseudonymizer(OnWrongType.FAIL_ITEM).pseudonym("u-42"));
   }
@@ -168,7 +186,7 @@ class PseudonymizerTest {
 
   @Test
   void theKeyNeverAppearsInTheConfigsText() {
-    EnrichmentConfig.Pii config = new EnrichmentConfig.Pii(Switch.ENABLED, KEY, null, null, null, null);
+    EnrichmentConfig.Pii config = new EnrichmentConfig.Pii(Switch.ENABLED, KEY, null, null, null, null, null);
 
     assertThat(config.toString()).doesNotContain(KEY).contains("key=(set)");
   }
