@@ -6,20 +6,16 @@ import dev.millrace.enrichment.Enrichments;
 import dev.millrace.enrichment.ItemEnricher;
 import dev.millrace.enrichment.config.EnrichmentConfig;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.millrace.proto.v1.Context;
 import dev.millrace.proto.v1.EnrichError;
 import dev.millrace.proto.v1.EnrichErrorCode;
 import dev.millrace.proto.v1.EnrichItem;
+import dev.millrace.proto.v1.EnrichResponse;
 import dev.millrace.proto.v1.EnrichResult;
 import dev.millrace.proto.v1.EnrichmentServiceGrpc;
 import dev.millrace.proto.views.ContextBytes;
-import dev.millrace.proto.views.EnrichErrorBytes;
 import dev.millrace.proto.views.EnrichItemBytes;
 import dev.millrace.proto.views.EnrichRequestBytes;
-import dev.millrace.proto.views.EnrichResponseBytes;
-import dev.millrace.proto.views.EnrichResultBytes;
-import dev.millrace.proto.views.EnrichmentBytes;
 import dev.millrace.proto.views.Utf8Check;
 import io.grpc.BindableService;
 import io.grpc.Deadline;
@@ -38,23 +34,23 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * is that item's error; the call fails only when the request as a whole is refused (too many
  * items) or the caller gave up, in which case work stops at the next item.
  *
- * <p>The method reads and writes the byte views of its messages ({@code dev.millrace.proto.views}:
- * the same wire format, strings as {@code bytes}). Each item is checked for UTF-8 as a
+ * <p>The method reads its request as a byte view ({@code dev.millrace.proto.views}: the same wire
+ * format, strings as {@code bytes}). Each item is checked for UTF-8 as a
  * {@code millrace.v1} parser would, and one that fails is that item's {@code INVALID_INPUT} error
  * rather than the whole call's (only an id that is not UTF-8 refuses the call: it cannot be echoed). The enrichments get the item as a {@code millrace.v1.EnrichItem};
  * in the answer, every string they did not change (the user agent, URLs, locale, most payloads) is
- * written as the bytes it arrived as, not encoded again: encoding the echoed context and payload was
- * a quarter of the server's time.
+ * set as the bytes it arrived as, which the message writes without encoding them again: encoding
+ * the echoed context and payload was a quarter of the server's time.
  */
 public final class EnrichmentServiceImpl implements BindableService {
 
-  /** {@code Enrich} on the wire: the v1 method's name, marshalled as byte views. */
-  public static final MethodDescriptor<EnrichRequestBytes, EnrichResponseBytes> ENRICH =
-      MethodDescriptor.<EnrichRequestBytes, EnrichResponseBytes>newBuilder()
+  /** {@code Enrich} on the wire: the v1 method, its request read as a byte view. */
+  public static final MethodDescriptor<EnrichRequestBytes, EnrichResponse> ENRICH =
+      MethodDescriptor.<EnrichRequestBytes, EnrichResponse>newBuilder()
           .setType(MethodDescriptor.MethodType.UNARY)
           .setFullMethodName(EnrichmentServiceGrpc.getEnrichMethod().getFullMethodName())
           .setRequestMarshaller(ProtoUtils.marshaller(EnrichRequestBytes.getDefaultInstance()))
-          .setResponseMarshaller(ProtoUtils.marshaller(EnrichResponseBytes.getDefaultInstance()))
+          .setResponseMarshaller(ProtoUtils.marshaller(EnrichResponse.getDefaultInstance()))
           .setSampledToLocalTracing(true)
           .build();
 
@@ -94,7 +90,7 @@ public final class EnrichmentServiceImpl implements BindableService {
   }
 
   /** Enriches every item of {@code request} and answers once. */
-  public void enrich(EnrichRequestBytes request, StreamObserver<EnrichResponseBytes> responseObserver) {
+  public void enrich(EnrichRequestBytes request, StreamObserver<EnrichResponse> responseObserver) {
     long start = System.nanoTime();
     int count = request.getItemsCount();
     if (count > maxBatchItems) {
@@ -115,7 +111,7 @@ public final class EnrichmentServiceImpl implements BindableService {
     }
     io.grpc.Context context = io.grpc.Context.current();
     Deadline deadline = context.getDeadline();
-    EnrichResponseBytes.Builder response = EnrichResponseBytes.newBuilder();
+    EnrichResponse.Builder response = EnrichResponse.newBuilder();
     for (int i = 0; i < count; i++) {
       // Checked between items: the caller that gave up will not read the answer, and the work
       // would only delay the calls that are still waiting.
@@ -137,7 +133,7 @@ public final class EnrichmentServiceImpl implements BindableService {
     metrics.recordCall(CallOutcome.OK, count, System.nanoTime() - start);
   }
 
-  private EnrichResultBytes enrich(EnrichItemBytes item) {
+  private EnrichResult enrich(EnrichItemBytes item) {
     if (!Utf8Check.isValid(item)) {
       metrics.recordRefusedItem("not_utf8");
       return error(item, EnrichErrorCode.ENRICH_ERROR_CODE_INVALID_INPUT, "input",
@@ -155,19 +151,17 @@ public final class EnrichmentServiceImpl implements BindableService {
     return in.answer(result);
   }
 
-  private static EnrichResultBytes error(EnrichItemBytes item, EnrichErrorCode code, String enrichment,
-                                         String message) {
-    return EnrichResultBytes.newBuilder().setItemId(item.getItemId())
-        .setError(EnrichErrorBytes.newBuilder().setCodeValue(code.getNumber())
-            .setEnrichment(ByteString.copyFromUtf8(enrichment))
-            .setMessage(ByteString.copyFromUtf8(message)))
+  private static EnrichResult error(EnrichItemBytes item, EnrichErrorCode code, String enrichment,
+                                    String message) {
+    return EnrichResult.newBuilder().setItemIdBytes(item.getItemId())
+        .setError(EnrichError.newBuilder().setCode(code).setEnrichment(enrichment).setMessage(message))
         .build();
   }
 
   /**
    * An item as the enrichments see it, decoded from its view, and the way back: a string of the
    * result that is the very string decoded from the item (the enrichments pass unchanged values
-   * through as they are) is answered with the item's bytes.
+   * through as they are) is answered with the item's bytes, which the message writes as they are.
    */
   private record Item(EnrichItemBytes view, EnrichItem message) {
 
@@ -191,40 +185,28 @@ public final class EnrichmentServiceImpl implements BindableService {
       return new Item(view, item.build());
     }
 
-    EnrichResultBytes answer(EnrichResult result) {
-      EnrichResultBytes.Builder out = EnrichResultBytes.newBuilder()
-          .setItemId(same(result.getItemId(), message.getItemId(), view.getItemId()));
-      if (result.hasError()) {
-        EnrichError e = result.getError();
-        out.setError(EnrichErrorBytes.newBuilder().setCodeValue(e.getCodeValue())
-            .setMessage(ByteString.copyFromUtf8(e.getMessage()))
-            .setEnrichment(ByteString.copyFromUtf8(e.getEnrichment())));
-      } else if (result.hasEnrichment()) {
-        try {
-          out.setEnrichment(EnrichmentBytes.parseFrom(result.getEnrichment().toByteString()));
-        } catch (InvalidProtocolBufferException e) {
-          throw new IllegalStateException("an Enrichment does not read as its view", e);
-        }
-      }
+    EnrichResult answer(EnrichResult result) {
+      EnrichResult.Builder out = result.toBuilder()
+          .setItemIdBytes(same(result.getItemId(), message.getItemId(), view.getItemId()))
+          .setPseudonymizedPayloadJsonBytes(same(result.getPseudonymizedPayloadJson(), message.getPayloadJson(),
+              view.getPayloadJson()))
+          .setAnonymizedClientIpBytes(same(result.getAnonymizedClientIp(), message.getClientIp(), view.getClientIp()));
       if (result.hasPseudonymizedContext()) {
         Context r = result.getPseudonymizedContext();
         Context m = message.getContext();
         ContextBytes v = view.getContext();
-        // From the item's context, so fields this version does not know are answered as they came.
-        out.setPseudonymizedContext(v.toBuilder()
-            .setUserAgent(same(r.getUserAgent(), m.getUserAgent(), v.getUserAgent()))
-            .setIp(same(r.getIp(), m.getIp(), v.getIp()))
-            .setPageUrl(same(r.getPageUrl(), m.getPageUrl(), v.getPageUrl()))
-            .setReferrer(same(r.getReferrer(), m.getReferrer(), v.getReferrer()))
-            .setUserId(same(r.getUserId(), m.getUserId(), v.getUserId()))
-            .setAnonymousId(same(r.getAnonymousId(), m.getAnonymousId(), v.getAnonymousId()))
-            .setLocale(same(r.getLocale(), m.getLocale(), v.getLocale())));
+        out.setPseudonymizedContext(Context.newBuilder()
+            .setUserAgentBytes(same(r.getUserAgent(), m.getUserAgent(), v.getUserAgent()))
+            .setIpBytes(same(r.getIp(), m.getIp(), v.getIp()))
+            .setPageUrlBytes(same(r.getPageUrl(), m.getPageUrl(), v.getPageUrl()))
+            .setReferrerBytes(same(r.getReferrer(), m.getReferrer(), v.getReferrer()))
+            .setUserIdBytes(same(r.getUserId(), m.getUserId(), v.getUserId()))
+            .setAnonymousIdBytes(same(r.getAnonymousId(), m.getAnonymousId(), v.getAnonymousId()))
+            .setLocaleBytes(same(r.getLocale(), m.getLocale(), v.getLocale()))
+            // Fields this version does not know are answered as they came.
+            .setUnknownFields(v.getUnknownFields()));
       }
-      return out
-          .setPseudonymizedPayloadJson(same(result.getPseudonymizedPayloadJson(), message.getPayloadJson(),
-              view.getPayloadJson()))
-          .setAnonymizedClientIp(same(result.getAnonymizedClientIp(), message.getClientIp(), view.getClientIp()))
-          .build();
+      return out.build();
     }
 
     private static ByteString same(String answered, String decoded, ByteString original) {

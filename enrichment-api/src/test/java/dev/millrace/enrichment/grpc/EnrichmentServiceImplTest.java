@@ -18,7 +18,6 @@ import dev.millrace.proto.v1.EnrichResponse;
 import dev.millrace.proto.v1.EnrichResult;
 import dev.millrace.proto.v1.EnrichmentServiceGrpc;
 import dev.millrace.proto.views.EnrichRequestBytes;
-import dev.millrace.proto.views.EnrichResponseBytes;
 import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -198,10 +197,9 @@ class EnrichmentServiceImplTest {
     EnrichRequestBytes.Builder request = EnrichRequestBytes.parseFrom(batch(3).toByteString()).toBuilder();
     request.getItemsBuilder(1).getContextBuilder().setUserAgent(notUtf8);
 
-    EnrichResponseBytes answer = ClientCalls.blockingUnaryCall(channel, EnrichmentServiceImpl.ENRICH,
+    EnrichResponse response = ClientCalls.blockingUnaryCall(channel, EnrichmentServiceImpl.ENRICH,
         CallOptions.DEFAULT, request.build());
 
-    EnrichResponse response = EnrichResponse.parseFrom(answer.toByteString());
     assertThat(response.getResultsList()).extracting(EnrichResult::getItemId)
         .containsExactly("item-0", "item-1", "item-2");
     assertThat(response.getResults(1).getError().getCode()).isEqualTo(EnrichErrorCode.ENRICH_ERROR_CODE_INVALID_INPUT);
