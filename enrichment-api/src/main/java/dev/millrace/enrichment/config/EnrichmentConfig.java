@@ -152,8 +152,8 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
    *
    * @param key the HMAC secret; set it through the environment variable
    *     {@code MILLRACE_ENRICHMENT_PII_KEY}, never in a file that is committed. Never logged.
-   * @param cacheSize pseudonyms kept for values seen again (user ids repeat across a session's
-   *     events); 0 computes every one
+   * @param cacheSize pseudonyms of context ids kept for ids seen again (a user's id recurs on each
+   *     of their events); 0 computes every one
    */
   public record Pii(Switch mode, String key, List<ContextField> contextFields, List<String> payloadPaths,
                     Map<String, List<String>> payloadPathsByType, OnWrongType onWrongType, Integer cacheSize) {

@@ -43,12 +43,14 @@ class PseudonymizerTest {
   }
 
   @Test
-  void aValueSeenAgainIsAnsweredFromTheCacheAndEveryAnswerIsTheHmac() throws Exception {
+  void anIdSeenAgainIsAnsweredFromTheCacheAndEveryAnswerIsTheHmac() throws Exception {
     Pseudonymizer pii = new Pseudonymizer(new EnrichmentConfig.Pii(Switch.ENABLED, KEY, null, null, null, null, 50));
 
     for (int i = 0; i < 2_000; i++) {
-      String value = "user-" + (i % 120);
-      assertThat(pii.pseudonym(value)).as(value).isEqualTo(hmac(KEY, value));
+      String id = "user-" + (i % 120);
+      Context.Builder context = Context.newBuilder().setUserId(id);
+      pii.pseudonymizeContext(context);
+      assertThat(context.getUserId()).as(id).isEqualTo(hmac(KEY, id));
     }
 
     assertThat(pii.cache()).hasValueSatisfying(cache -> {
