@@ -1,11 +1,11 @@
 package dev.millrace.enrichment.grpc;
 
+import com.google.protobuf.ByteString;
 import dev.millrace.enrichment.EnrichmentMetrics;
 import dev.millrace.enrichment.EnrichmentMetrics.CallOutcome;
 import dev.millrace.enrichment.Enrichments;
 import dev.millrace.enrichment.ItemEnricher;
 import dev.millrace.enrichment.config.EnrichmentConfig;
-import com.google.protobuf.ByteString;
 import dev.millrace.proto.v1.Context;
 import dev.millrace.proto.v1.EnrichError;
 import dev.millrace.proto.v1.EnrichErrorCode;
@@ -35,12 +35,13 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * items) or the caller gave up, in which case work stops at the next item.
  *
  * <p>The method reads its request as a byte view ({@code dev.millrace.proto.views}: the same wire
- * format, strings as {@code bytes}). Each item is checked for UTF-8 as a
- * {@code millrace.v1} parser would, and one that fails is that item's {@code INVALID_INPUT} error
- * rather than the whole call's (only an id that is not UTF-8 refuses the call: it cannot be echoed). The enrichments get the item as a {@code millrace.v1.EnrichItem};
- * in the answer, every string they did not change (the user agent, URLs, locale, most payloads) is
- * set as the bytes it arrived as, which the message writes without encoding them again: encoding
- * the echoed context and payload was a quarter of the server's time.
+ * format, strings as {@code bytes}). Each item is checked for UTF-8 as a {@code millrace.v1} parser
+ * would, and one that fails is that item's {@code INVALID_INPUT} error rather than the whole call's
+ * (only an id that is not UTF-8 refuses the call: it cannot be echoed). The enrichments get the
+ * item as a {@code millrace.v1.EnrichItem}; in the answer, every string they did not change (the
+ * user agent, URLs, locale, most payloads) is set as the bytes it arrived as, which the message
+ * writes without encoding them again: encoding the echoed context and payload was a quarter of the
+ * server's time.
  */
 public final class EnrichmentServiceImpl implements BindableService {
 
