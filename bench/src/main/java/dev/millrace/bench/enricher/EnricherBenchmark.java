@@ -76,6 +76,10 @@ public final class EnricherBenchmark implements Benchmark {
 
   public static final String IDENTITY_ROW = "kafka streams identity (exactly_once_v2)";
   public static final String ENRICHER_ROW = "enricher end to end (eos, real enrichment API)";
+  /** The enricher with each batch answered in this JVM, no call: decode, validation, store, outputs. */
+  public static final String IN_PROCESS_ROW = "  part: enricher, no API call (answered in-process)";
+  /** The enricher calling, over loopback gRPC, an API that echoes its input with no enrichment work. */
+  public static final String ECHO_ROW = "  part: enricher + gRPC to an echoing API";
   private static final int PARTITIONS = 3;
   private static final Duration COMMIT_INTERVAL = Duration.ofMillis(500);
   private static final int PASSES = 3;
@@ -103,31 +107,57 @@ public final class EnricherBenchmark implements Benchmark {
     EnrichmentConfig apiConfig = EnrichmentConfig.builder()
         .piiKey("bench-only-pii-key-0123456789abcdef0123456789", "$.email").build();
     try (EnrichmentServer api = EnrichmentServer.start(
-        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), apiConfig)) {
-      BenchContext.warmUp(Duration.ofSeconds(60), () -> identity(kafka, warmUp));
-      BenchContext.warmUp(Duration.ofSeconds(90), () -> enricher(kafka, api, warmUp));
-      // Passes alternate, so that whatever drifts during the run (the broker's logs and page cache,
-      // the heap) weighs on both rows alike, and each row is its median pass: single passes of the
-      // same build moved by a fifth between runs.
-      List<Pass> identities = new ArrayList<>();
-      List<Pass> enrichers = new ArrayList<>();
-      for (int i = 0; i < PASSES; i++) {
-        identities.add(identity(kafka, n));
-        enrichers.add(enricher(kafka, api, n));
+             NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), apiConfig);
+         EchoServer echo = EchoServer.start()) {
+      // Four rows, each the median of alternating passes. The two "part" rows split the enricher's
+      // cost: the first answers each batch in this JVM (what Kafka Streams, decoding, validation, the
+      // pending store and the outputs cost), the second adds the gRPC round trip to a server that
+      // answers each item with its own input (what the call costs without any enrichment work).
+      List<Row> rows = List.of(
+          new Row(IDENTITY_ROW, run -> identity(kafka, run)),
+          new Row(IN_PROCESS_ROW, run -> enricher(kafka, null, run)),
+          new Row(ECHO_ROW, run -> enricher(kafka, "127.0.0.1:" + echo.port(), run)),
+          new Row(ENRICHER_ROW, run -> enricher(kafka, "127.0.0.1:" + api.port(), run)));
+      for (Row row : rows) {
+        BenchContext.warmUp(Duration.ofSeconds(row.name.equals(ENRICHER_ROW) ? 90 : 60), () -> row.pass.run(warmUp));
       }
-      Pass identity = median(identities);
-      Pass enricher = median(enrichers);
-      return List.of(
-          Result.throughput(IDENTITY_ROW, n, "records", identity.seconds, identity.bytes)
+      // Passes alternate, so that whatever drifts during the run (the broker's logs and page cache,
+      // the heap) weighs on every row alike, and each row is its median pass: single passes of the
+      // same build moved by a fifth between runs.
+      Map<String, List<Pass>> passes = new HashMap<>();
+      for (int i = 0; i < PASSES; i++) {
+        for (Row row : rows) {
+          passes.computeIfAbsent(row.name, k -> new ArrayList<>()).add(row.pass.run(n));
+        }
+      }
+      List<Result> results = new ArrayList<>();
+      for (Row row : rows) {
+        List<Pass> runs = passes.get(row.name);
+        Pass median = median(runs);
+        String range = "median of " + PASSES + " passes (" + range(runs, n) + " /s)";
+        if (row.name.equals(IDENTITY_ROW)) {
+          results.add(Result.throughput(row.name, n, "records", median.seconds, median.bytes)
               .withNote("source -> sink, bytes, " + PARTITIONS + " partitions, 1 thread, commit every "
-                  + COMMIT_INTERVAL.toMillis() + " ms; median of " + PASSES + " passes after warm-up ("
-                  + range(identities, n) + " records/s)"),
-          Result.throughput(ENRICHER_ROW, n, "events", enricher.seconds, enricher.bytes)
-              .comparedTo(IDENTITY_ROW)
-              .withNote("target >= 0.5x; median of " + PASSES + " passes, alternating with the identity's ("
-                  + range(enrichers, n) + " events/s); " + enricher.note));
+                  + COMMIT_INTERVAL.toMillis() + " ms; " + range));
+        } else {
+          String note = row.name.equals(ENRICHER_ROW) ? "target >= 0.5x; " + range + "; " + median.note
+              : range + (row.name.equals(IN_PROCESS_ROW)
+                  ? "; each item answered with its own input and an empty enrichment, no network"
+                  : "; the real client and server code, the enrichments replaced by an echo");
+          results.add(Result.throughput(row.name, n, "events", median.seconds, median.bytes)
+              .comparedTo(IDENTITY_ROW).withNote(note));
+        }
+      }
+      return results;
     }
   }
+
+  @FunctionalInterface
+  private interface PassRunner {
+    Pass run(int n) throws Exception;
+  }
+
+  private record Row(String name, PassRunner pass) {}
 
   private static Pass median(List<Pass> passes) {
     List<Pass> sorted = passes.stream().sorted(Comparator.comparingDouble(Pass::seconds)).toList();
@@ -155,8 +185,11 @@ public final class EnricherBenchmark implements Benchmark {
     return new Pass(measure(kafka, builder.build(), StreamsSettings.of(props), n, out), bytes, "");
   }
 
-  /** {@code n} raw events through the enricher's topology, calling {@code api}. */
-  private static Pass enricher(KafkaServer kafka, EnrichmentServer api, int n) throws Exception {
+  /**
+   * {@code n} raw events through the enricher's topology, calling the API at {@code target}, or
+   * with every batch answered in this JVM when {@code target} is null.
+   */
+  private static Pass enricher(KafkaServer kafka, String target, int n) throws Exception {
     String run = UUID.randomUUID().toString().substring(0, 8);
     String raw = "bench-raw-" + run;
     String enriched = "bench-enriched-" + run;
@@ -164,12 +197,13 @@ public final class EnricherBenchmark implements Benchmark {
     kafka.createTopics(PARTITIONS, raw, enriched, deadLetter);
     long bytes = produce(kafka, raw, n);
     EnricherProperties p = properties(kafka, "bench-enricher-" + run, raw, enriched, deadLetter,
-        "127.0.0.1:" + api.port());
+        target == null ? "127.0.0.1:1" : target);
     ManagedChannel channel = EnrichmentChannels.plaintext(p.enrichment().target(), p.enrichment().maxAttempts(),
         p.enrichment().backoffInitial(), p.enrichment().backoffMax());
     try {
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
-      Enricher enricher = EnricherConfiguration.enricher(p, channel, registry);
+      Enricher enricher = target == null ? EchoServer::answerInProcess
+          : EnricherConfiguration.enricher(p, channel, registry);
       CountingMetrics metrics = new CountingMetrics();
       Topology topology = EnricherTopology.build(EnricherConfiguration.topics(p),
           new PayloadValidator(SchemaStore.at(p.schemas().location())), enricher,
