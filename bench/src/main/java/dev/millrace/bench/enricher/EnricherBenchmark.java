@@ -114,39 +114,32 @@ public final class EnricherBenchmark implements Benchmark {
       // pending store and the outputs cost), the second adds the gRPC round trip to a server that
       // answers each item with its own input (what the call costs without any enrichment work).
       List<Row> rows = List.of(
-          new Row(IDENTITY_ROW, run -> identity(kafka, run)),
-          new Row(IN_PROCESS_ROW, run -> enricher(kafka, null, run)),
-          new Row(ECHO_ROW, run -> enricher(kafka, "127.0.0.1:" + echo.port(), run)),
-          new Row(ENRICHER_ROW, run -> enricher(kafka, "127.0.0.1:" + api.port(), run)));
+          new Row(IDENTITY_ROW, "records", "source -> sink, bytes, " + PARTITIONS + " partitions, 1 thread, commit every "
+              + COMMIT_INTERVAL.toMillis() + " ms", run -> identity(kafka, run)),
+          new Row(IN_PROCESS_ROW, "events", "each item answered in this JVM with its own input and an empty enrichment",
+              run -> enricher(kafka, null, run)),
+          new Row(ECHO_ROW, "events", "the real client and service over loopback, the enrichments replaced by an echo",
+              run -> enricher(kafka, "127.0.0.1:" + echo.port(), run)),
+          new Row(ENRICHER_ROW, "events", "target >= 0.5x", run -> enricher(kafka, "127.0.0.1:" + api.port(), run)));
       for (Row row : rows) {
         BenchContext.warmUp(Duration.ofSeconds(row.name.equals(ENRICHER_ROW) ? 90 : 60), () -> row.pass.run(warmUp));
       }
       // Passes alternate, so that whatever drifts during the run (the broker's logs and page cache,
       // the heap) weighs on every row alike, and each row is its median pass: single passes of the
       // same build moved by a fifth between runs.
-      Map<String, List<Pass>> passes = new HashMap<>();
+      Map<Row, List<Pass>> passes = new HashMap<>();
       for (int i = 0; i < PASSES; i++) {
         for (Row row : rows) {
-          passes.computeIfAbsent(row.name, k -> new ArrayList<>()).add(row.pass.run(n));
+          passes.computeIfAbsent(row, k -> new ArrayList<>()).add(row.pass.run(n));
         }
       }
       List<Result> results = new ArrayList<>();
       for (Row row : rows) {
-        List<Pass> runs = passes.get(row.name);
-        Pass median = median(runs);
-        String range = "median of " + PASSES + " passes (" + range(runs, n) + " /s)";
-        if (row.name.equals(IDENTITY_ROW)) {
-          results.add(Result.throughput(row.name, n, "records", median.seconds, median.bytes)
-              .withNote("source -> sink, bytes, " + PARTITIONS + " partitions, 1 thread, commit every "
-                  + COMMIT_INTERVAL.toMillis() + " ms; " + range));
-        } else {
-          String note = row.name.equals(ENRICHER_ROW) ? "target >= 0.5x; " + range + "; " + median.note
-              : range + (row.name.equals(IN_PROCESS_ROW)
-                  ? "; each item answered with its own input and an empty enrichment, no network"
-                  : "; the real client and server code, the enrichments replaced by an echo");
-          results.add(Result.throughput(row.name, n, "events", median.seconds, median.bytes)
-              .comparedTo(IDENTITY_ROW).withNote(note));
-        }
+        Pass median = median(passes.get(row));
+        String note = row.about + "; median of " + PASSES + " passes (" + range(passes.get(row), n) + " /s)"
+            + (median.note.isEmpty() ? "" : "; " + median.note);
+        Result result = Result.throughput(row.name, n, row.unit, median.seconds, median.bytes).withNote(note);
+        results.add(row.name.equals(IDENTITY_ROW) ? result : result.comparedTo(IDENTITY_ROW));
       }
       return results;
     }
@@ -157,7 +150,7 @@ public final class EnricherBenchmark implements Benchmark {
     Pass run(int n) throws Exception;
   }
 
-  private record Row(String name, PassRunner pass) {}
+  private record Row(String name, String unit, String about, PassRunner pass) {}
 
   private static Pass median(List<Pass> passes) {
     List<Pass> sorted = passes.stream().sorted(Comparator.comparingDouble(Pass::seconds)).toList();
