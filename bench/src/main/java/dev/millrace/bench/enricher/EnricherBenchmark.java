@@ -43,6 +43,10 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -308,13 +312,13 @@ public final class EnricherBenchmark implements Benchmark {
   }
 
   /** The sum of a topic's end offsets: records written to it, transaction markers included. */
-  private static long endOffsets(KafkaServer kafka, String topic) {
-    try (KafkaConsumer<String, byte[]> c = reader(kafka, "read_uncommitted")) {
-      List<TopicPartition> tps = new java.util.ArrayList<>();
-      for (var info : c.partitionsFor(topic)) {
-        tps.add(new TopicPartition(topic, info.partition()));
+  private static long endOffsets(KafkaServer kafka, String topic) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (var partition : admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()) {
+        latest.put(new TopicPartition(topic, partition.partition()), OffsetSpec.latest());
       }
-      return c.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+      return admin.listOffsets(latest).all().get().values().stream().mapToLong(ListOffsetsResultInfo::offset).sum();
     }
   }
 
@@ -324,7 +328,7 @@ public final class EnricherBenchmark implements Benchmark {
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-    List<TopicPartition> tps = new java.util.ArrayList<>();
+    List<TopicPartition> tps = new ArrayList<>();
     for (String topic : topics) {
       for (int i = 0; i < PARTITIONS; i++) {
         tps.add(new TopicPartition(topic, i));
