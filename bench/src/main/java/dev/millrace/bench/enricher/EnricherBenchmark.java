@@ -197,11 +197,11 @@ public final class EnricherBenchmark implements Benchmark {
     long bytes = produce(kafka, raw, n);
     EnricherProperties p = properties(kafka, "bench-enricher-" + run, raw, enriched, deadLetter,
         target == null ? "127.0.0.1:1" : target);
-    ManagedChannel channel = EnrichmentChannels.plaintext(p.enrichment().target(), p.enrichment().maxAttempts(),
-        p.enrichment().backoffInitial(), p.enrichment().backoffMax());
+    ManagedChannel channel = target == null ? null : EnrichmentChannels.plaintext(p.enrichment().target(),
+        p.enrichment().maxAttempts(), p.enrichment().backoffInitial(), p.enrichment().backoffMax());
     try {
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
-      Enricher enricher = target == null ? EchoServer::answerInProcess
+      Enricher enricher = channel == null ? EchoServer::answerInProcess
           : EnricherConfiguration.enricher(p, channel, registry);
       CountingMetrics metrics = new CountingMetrics();
       Topology topology = EnricherTopology.build(EnricherConfiguration.topics(p),
@@ -240,7 +240,9 @@ public final class EnricherBenchmark implements Benchmark {
               : String.format(Locale.ROOT, "result cache hits %.0f%%", 100 * hitRatio.value()),
           metrics.deadLetters.get()));
     } finally {
-      channel.shutdownNow();
+      if (channel != null) {
+        channel.shutdownNow();
+      }
     }
   }
 
