@@ -11,9 +11,10 @@ import java.util.Properties;
 
 /**
  * Where the build put the servers: the Elasticsearch distribution and the s3proxy jar (unpacked and
- * copied into local-stack/target by maven-dependency-plugin), and the Kafka broker's classpath
- * (written by dependency:build-classpath). Read from generated resources, because the test JVM's
- * own {@code java.class.path} can be a manifest-only jar.
+ * copied into local-stack/target by maven-dependency-plugin), Trino and PostgreSQL (unpacked there
+ * by {@link ServerBinaries}), and the Kafka broker's classpath (written by dependency:build-classpath).
+ * Read from generated resources, because the test JVM's own {@code java.class.path} can be a
+ * manifest-only jar.
  */
 final class Distributions {
 
@@ -26,6 +27,16 @@ final class Distributions {
 
   static Path s3proxyJar() {
     return existing(Paths.get(properties().getProperty("s3proxy.jar")), "s3proxy.jar");
+  }
+
+  /** The Trino server's {@code lib/} and {@code plugin/} (iceberg, elasticsearch), unpacked by ServerBinaries. */
+  static Path trinoHome() {
+    return existing(Paths.get(properties().getProperty("trino.home")), "trino.home");
+  }
+
+  /** PostgreSQL's {@code bin/}, {@code lib/}, {@code share/} from zonky's binaries, unpacked by ServerBinaries. */
+  static Path postgresHome() {
+    return existing(Paths.get(properties().getProperty("postgres.home")), "postgres.home");
   }
 
   static String kafkaClasspath() {
