@@ -89,6 +89,30 @@ final class ChildProcess {
     kill(tree);
   }
 
+  /**
+   * SIGINT to the root process only, then SIGKILL to what is left of the tree after
+   * {@code graceSeconds}. For servers that stop their own children: the PostgreSQL postmaster takes
+   * SIGINT as "fast shutdown" (ends the sessions, checkpoints, exits), whereas SIGTERM is "smart"
+   * (waits for every client, e.g. a connection pool, to disconnect) and signalling its workers
+   * directly would make it treat them as crashed.
+   */
+  void interrupt(long graceSeconds) {
+    List<ProcessHandle> tree = tree();
+    try {
+      // Java can only send SIGTERM and SIGKILL.
+      Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid()))
+          .redirectErrorStream(true).start();
+      kill.getInputStream().readAllBytes();
+      kill.waitFor(10, TimeUnit.SECONDS);
+      process.waitFor(graceSeconds, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      // no kill command: the tree is killed below
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    kill(tree);
+  }
+
   /** SIGKILL to the whole tree, waiting until every process is gone. */
   void kill() {
     kill(tree());

@@ -21,7 +21,7 @@ import org.testcontainers.kafka.KafkaContainer;
  * {@code -Dmillrace.infra=containers}: the same servers as Testcontainers images. Host ports are
  * fixed at creation (bound on 127.0.0.1) so that a container restarted after stop/kill comes back
  * where clients expect it. Images can be overridden with {@code -Dmillrace.image.kafka=...},
- * {@code ...elasticsearch}, {@code ...minio}.
+ * {@code ...elasticsearch}, {@code ...minio}, {@code ...postgres}. Trino is not offered here.
  */
 final class Containers {
 
@@ -35,6 +35,19 @@ final class Containers {
 
   static S3Server s3() {
     return new ContainerS3();
+  }
+
+  static PostgresServer postgres() {
+    return new ContainerPostgres();
+  }
+
+  /**
+   * Trino's catalogs point at the other servers on 127.0.0.1, which inside a container is the
+   * container itself; wiring a network for it has not been worth it yet.
+   */
+  static TrinoServer trino() {
+    throw new LocalStackException("Trino is not supported in containers mode (-Dmillrace.infra=containers);"
+        + " run without it: Trino then runs as a child process", null);
   }
 
   private static String image(String name, String fallback) {
@@ -223,6 +236,51 @@ final class Containers {
     @Override
     protected boolean ready() throws Exception {
       return httpOk(endpoint() + "/minio/health/ready");
+    }
+  }
+
+  private static final class ContainerPostgres extends ContainerServer implements PostgresServer {
+    private final int port;
+
+    ContainerPostgres() {
+      super(new GenericContainer<>(image("postgres", "postgres:14.22"))
+          .withEnv("POSTGRES_USER", LocalPostgres.USER)
+          .withEnv("POSTGRES_PASSWORD", LocalPostgres.PASSWORD)
+          .withEnv("POSTGRES_DB", "postgres")
+          .withCommand("postgres", "-c", "shared_buffers=32MB", "-c", "max_connections=50", "-c", "fsync=off"));
+      port = bindFixed(container, 5432);
+    }
+
+    @Override
+    public String jdbcUrl(String database) {
+      return "jdbc:postgresql://" + Ports.LOOPBACK + ":" + port + "/" + database;
+    }
+
+    @Override
+    public String user() {
+      return LocalPostgres.USER;
+    }
+
+    @Override
+    public String password() {
+      return LocalPostgres.PASSWORD;
+    }
+
+    @Override
+    public int port() {
+      return port;
+    }
+
+    @Override
+    public void createDatabase(String name) {
+      LocalPostgres.createDatabase(this, name);
+    }
+
+    @Override
+    protected boolean ready() throws Exception {
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl("postgres"), user(), password())) {
+        return c.isValid(5);
+      }
     }
   }
 

@@ -33,7 +33,7 @@ final class ElasticsearchConfig {
   static List<String> command(Path home, Map<String, String> settings, boolean asRoot, int uid) {
     List<String> command = new ArrayList<>();
     if (asRoot) {
-      command.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+      command.addAll(Unprivileged.setpriv(new Unprivileged.Account(uid, uid)));
     }
     command.add(home.resolve("bin").resolve("elasticsearch").toString());
     settings.forEach((k, v) -> command.add("-E" + k + "=" + v));

@@ -23,7 +23,7 @@ final class LocalElasticsearch extends ProcessServer implements ElasticsearchSer
   private final int httpPort = Ports.free();
   private final int transportPort = Ports.free();
   private final Path home = Distributions.elasticsearchHome();
-  private final boolean asRoot = isRoot();
+  private final boolean asRoot = Unprivileged.isRoot();
   private final int uid = Integer.getInteger("millrace.localstack.es-uid", ElasticsearchConfig.DEFAULT_UID);
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -36,18 +36,10 @@ final class LocalElasticsearch extends ProcessServer implements ElasticsearchSer
       }
       if (asRoot) {
         // The process runs as uid; the unpacked distribution only needs to be readable by it.
-        Process chown = new ProcessBuilder("chown", "-R", uid + ":" + uid, folder.toString())
-            .redirectErrorStream(true).start();
-        String out = new String(chown.getInputStream().readAllBytes());
-        if (chown.waitFor() != 0) {
-          throw new LocalStackException("chown of " + folder + " failed: " + out, null);
-        }
+        Unprivileged.chown(folder, new Unprivileged.Account(uid, uid));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LocalStackException("interrupted", e);
     }
   }
 
@@ -80,15 +72,6 @@ final class LocalElasticsearch extends ProcessServer implements ElasticsearchSer
   @Override
   protected long stopGraceSeconds() {
     return 60;
-  }
-
-  private static boolean isRoot() {
-    try {
-      Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-      return Integer.valueOf(0).equals(uid);
-    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      return "root".equals(System.getProperty("user.name"));
-    }
   }
 
   private static void copyTree(Path from, Path to) throws IOException {

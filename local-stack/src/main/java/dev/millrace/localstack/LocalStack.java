@@ -1,14 +1,17 @@
 package dev.millrace.localstack;
 
 import java.lang.System.Logger.Level;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 /**
- * Real Kafka, Elasticsearch and S3 servers for tests, benchmarks and the local run, without Docker.
+ * Real Kafka, Elasticsearch, S3, PostgreSQL and Trino servers for tests, benchmarks and the local
+ * run, without Docker.
  *
  * <p>Each server is created at most once per JVM, on first use, on free loopback ports, and is
  * started again if it was stopped or killed. All are stopped and their files deleted by
@@ -17,7 +20,8 @@ import java.util.function.Function;
  * the next run (see {@link RunFolder}).
  *
  * <p>With {@code -Dmillrace.infra=containers} and a Docker engine, the same calls start
- * Testcontainers images (apache/kafka, elasticsearch 8.19, minio/minio) instead.
+ * Testcontainers images (apache/kafka, elasticsearch 8.19, minio/minio, postgres) instead; Trino is
+ * not offered there.
  */
 public final class LocalStack {
 
@@ -54,7 +58,18 @@ public final class LocalStack {
       run -> run == null ? Containers.elasticsearch() : new LocalElasticsearch(run.serverFolder("elasticsearch")));
   private static final Slot<S3Server> S3 = new Slot<>("s3",
       run -> run == null ? Containers.s3() : new LocalS3(run.serverFolder("s3")));
+  private static final Slot<PostgresServer> POSTGRES = new Slot<>("postgres",
+      run -> run == null ? Containers.postgres() : new LocalPostgres(run.serverFolder("postgres")));
+  // Trino's curated catalog file is written from the same record curatedCatalog() hands to Spark.
+  private static final Slot<TrinoServer> TRINO = new Slot<>("trino",
+      run -> run == null ? Containers.trino() : new LocalTrino(run.serverFolder("trino"), curatedCatalog()));
+  private static final List<Slot<?>> SLOTS = List.of(KAFKA, ELASTICSEARCH, S3, POSTGRES, TRINO);
+  /** Elasticsearch connector, created by {@link #trinoWithRealtime()}. */
+  static final String REALTIME = "realtime";
   private static final List<Managed> CREATED = new CopyOnWriteArrayList<>();
+  // Not LocalStack.class: a slot being created takes that (runFolder) while holding its own lock.
+  private static final Object CURATED_LOCK = new Object();
+  private static IcebergCatalog curated;
   private static RunFolder run;
   private static boolean hookInstalled;
 
@@ -73,9 +88,54 @@ public final class LocalStack {
     return S3.get();
   }
 
-  /** How long the named server ("kafka", "elasticsearch", "s3") took to start last time. */
+  /** The PostgreSQL server, started if it is not running. */
+  public static PostgresServer postgres() {
+    return POSTGRES.get();
+  }
+
+  /**
+   * The {@code curated} Iceberg catalog: JDBC catalog in the PostgreSQL database
+   * {@code millrace_catalog}, warehouse {@code s3://millrace-curated/warehouse} on {@link #s3()}.
+   * Starts PostgreSQL and S3 if they are not running, and creates the database, the bucket and
+   * the catalog's tables unless they exist. Trino's {@code curated} catalog is this same record.
+   */
+  public static IcebergCatalog curatedCatalog() {
+    synchronized (CURATED_LOCK) {
+      PostgresServer postgres = postgres();
+      S3Server s3 = s3();
+      if (curated == null) {
+        curated = CuratedCatalog.prepare(postgres, s3);
+      }
+      return curated;
+    }
+  }
+
+  /**
+   * The Trino node with the {@code curated} catalog, started if it is not running (and with it
+   * PostgreSQL and S3, which that catalog reads). Elasticsearch is not started for it.
+   */
+  public static TrinoServer trino() {
+    curatedCatalog();
+    return TRINO.get();
+  }
+
+  /**
+   * {@link #trino()} with a second catalog, {@code realtime}: Trino's Elasticsearch connector on
+   * {@link #elasticsearch()}, which is started for it.
+   */
+  public static TrinoServer trinoWithRealtime() {
+    TrinoServer trino = trino();
+    ElasticsearchServer elasticsearch = elasticsearch();
+    URI url = URI.create(elasticsearch.url());
+    trino.createCatalog(REALTIME, "elasticsearch", Map.of(
+        "elasticsearch.host", url.getHost(),
+        "elasticsearch.port", Integer.toString(url.getPort())));
+    return trino;
+  }
+
+  /** How long the named server ("kafka", "elasticsearch", "s3", "postgres", "trino") took to start last time. */
   public static Duration lastStartup(String server) {
-    for (Slot<?> slot : List.of(KAFKA, ELASTICSEARCH, S3)) {
+    for (Slot<?> slot : SLOTS) {
       if (slot.name.equals(server) && slot.server instanceof Managed managed) {
         return managed.lastStartup();
       }
@@ -93,8 +153,11 @@ public final class LocalStack {
       }
     }
     CREATED.clear();
-    for (Slot<?> slot : List.of(KAFKA, ELASTICSEARCH, S3)) {
+    for (Slot<?> slot : SLOTS) {
       slot.reset();
+    }
+    synchronized (CURATED_LOCK) {
+      curated = null;
     }
     RunFolder folder;
     synchronized (LocalStack.class) {

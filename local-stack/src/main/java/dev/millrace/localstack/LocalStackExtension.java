@@ -8,7 +8,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Resolves constructor, lifecycle-method and test-method parameters of type {@link KafkaServer},
- * {@link ElasticsearchServer} and {@link S3Server}, starting only the servers a test asks for.
+ * {@link ElasticsearchServer}, {@link S3Server}, {@link PostgresServer} and {@link TrinoServer},
+ * starting only the servers a test asks for (a {@code TrinoServer} has the {@code curated} catalog;
+ * call {@link LocalStack#trinoWithRealtime()} for the {@code realtime} one).
  * The servers are shared by every test class in the JVM and stopped, with their files removed,
  * when the test run ends (the root context's store closes).
  *
@@ -27,7 +29,9 @@ public final class LocalStackExtension implements ParameterResolver {
   private static final Map<Class<?>, Supplier<?>> SERVERS = Map.of(
       KafkaServer.class, LocalStack::kafka,
       ElasticsearchServer.class, LocalStack::elasticsearch,
-      S3Server.class, LocalStack::s3);
+      S3Server.class, LocalStack::s3,
+      PostgresServer.class, LocalStack::postgres,
+      TrinoServer.class, LocalStack::trino);
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {

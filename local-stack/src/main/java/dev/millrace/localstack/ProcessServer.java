@@ -109,9 +109,14 @@ abstract class ProcessServer implements Managed {
 
   public synchronized void stop() {
     if (process != null) {
-      process.stop(stopGraceSeconds());
+      stopGracefully(process);
       process = null;
     }
+  }
+
+  /** SIGTERM to the whole tree, SIGKILL after {@link #stopGraceSeconds()}; servers may differ. */
+  protected void stopGracefully(ChildProcess process) {
+    process.stop(stopGraceSeconds());
   }
 
   public synchronized void kill() {

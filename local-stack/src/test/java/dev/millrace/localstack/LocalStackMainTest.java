@@ -20,7 +20,7 @@ class LocalStackMainTest {
   @Test
   void rejectsUnknownServerNamesListingTheKnownOnes() {
     assertThatThrownBy(() -> LocalStackMain.parse("minio"))
-        .hasMessage("unknown server minio; expected any of [kafka, elasticsearch, s3]");
+        .hasMessage("unknown server minio; expected any of [kafka, elasticsearch, s3, postgres, trino]");
   }
 
   @Test
