@@ -28,6 +28,21 @@ class ChildProcessTest {
   }
 
   @Test
+  void interruptSignalsOnlyTheRootThenKillsWhatIsLeftOfTheTree() throws Exception {
+    // Like the PostgreSQL postmaster: SIGINT asks the root to shut down; its children are its business.
+    ChildProcess parent = ChildProcess.start(
+        List.of("sh", "-c", "trap 'echo interrupted; exit 0' INT; sleep 60 & wait"), Map.of(), dir,
+        dir.resolve("log"), dir.resolve("pids"));
+    ProcessHandle child = awaitChild(parent);
+
+    parent.interrupt(10);
+
+    assertThat(parent.exitValue()).as("the root exited by itself").isZero();
+    assertThat(Files.readString(dir.resolve("log"))).contains("interrupted");
+    assertThat(child.isAlive()).isFalse();
+  }
+
+  @Test
   void tailGivesTheLastLinesOfTheLog() throws Exception {
     Path log = dir.resolve("console.log");
     Files.writeString(log, "one\ntwo\nthree\nfour\n");

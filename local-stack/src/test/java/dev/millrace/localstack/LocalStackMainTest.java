@@ -15,6 +15,7 @@ class LocalStackMainTest {
   @Test
   void startsOnlyTheNamedServers() {
     assertThat(LocalStackMain.parse("S3", "kafka")).containsExactly("s3", "kafka");
+    assertThat(LocalStackMain.parse("trino", "postgres")).containsExactly("trino", "postgres");
   }
 
   @Test
