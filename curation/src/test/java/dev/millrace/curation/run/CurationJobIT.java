@@ -1,0 +1,193 @@
+package dev.millrace.curation.run;
+
+import static dev.millrace.curation.fixture.Day.ONE;
+import static dev.millrace.curation.fixture.Day.THREE;
+import static dev.millrace.curation.fixture.Day.TWO;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.millrace.curation.catalog.CuratedTable;
+import dev.millrace.curation.config.CurationConfig;
+import dev.millrace.curation.fixture.Day;
+import dev.millrace.curation.fixture.Lakehouse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The curation job end to end on files written by the batch loader's own writer and markers:
+ * exact tables for a known day, re-runs, backfills, missing hours, a failed gate, two runs at once.
+ */
+class CurationJobIT {
+
+  static Lakehouse lakehouse;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path dir = Files.createTempDirectory("curation-it");
+    lakehouse = new Lakehouse(CurationEnvironment.settings(dir), Files.createDirectories(dir.resolve("spill")));
+  }
+
+  @AfterAll
+  static void stop() {
+    lakehouse.close();
+  }
+
+  @Test
+  void aKnownDayGivesExactlyTheExpectedRows() {
+    Lakehouse.Space s = lakehouse.fresh();
+    s.lake.write(Day.one());
+    s.lake.markDays(ONE, ONE);
+
+    RunResult result = s.job().run(ONE, RunOptions.all());
+
+    assertThat(result.inputRows()).isEqualTo(10);
+    assertThat(result.duplicatesRemoved()).isEqualTo(1);
+    assertThat(result.checks()).allSatisfy(c -> assertThat(c.outcome()).as(c.describe()).isEqualTo("PASS"));
+    List<Row> events = rows(s, "events", "event_id", "event_id, late, is_bot, session_id IS NULL AS no_session, received_at");
+    assertThat(events).extracting(r -> r.getString(0)).containsExactly(
+        Day.id(1), Day.id(2), Day.id(3), Day.id(4), Day.id(5), Day.id(6), Day.id(7), Day.id(8), Day.id(9));
+    assertThat(events.get(4).getTimestamp(4).toInstant()).as("the earliest copy of a duplicate is kept")
+        .isEqualTo(Day.at(ONE, "12:00:01"));
+    assertThat(events).filteredOn(r -> r.getBoolean(1)).extracting(r -> r.getString(0)).containsExactly(Day.id(7));
+    assertThat(events).filteredOn(r -> r.getBoolean(2)).extracting(r -> r.getString(0)).containsExactly(Day.id(6));
+    assertThat(events).filteredOn(r -> r.getBoolean(3)).extracting(r -> r.getString(0)).containsExactly(Day.id(8));
+
+    List<Row> sessions = rows(s, "sessions", "started_at",
+        "anonymous_id, events, page_views, duration_seconds, bounced, converted, revenue, entry_page, utm_campaign, ds");
+    assertThat(sessions).extracting(Row::toString).containsExactly(
+        "[D,1,1,0,true,false,0.00,/p/page_view,null," + ONE.minusDays(1) + "]",
+        "[A,3,1,1200,false,true,42.50,/p/page_view,winter," + ONE + "]",
+        "[A,1,1,0,true,false,0.00,/p/page_view,null," + ONE + "]",
+        "[B,1,1,0,true,false,0.00,/p/page_view,null," + ONE + "]",
+        "[C,1,1,0,true,false,0.00,/p/page_view,null," + ONE + "]",
+        "[E,1,1,0,true,false,0.00,/p/page_view,null," + ONE + "]");
+
+    List<Row> users = rows(s, "users", "user_key", "user_key, user_id, events, sessions, purchases, revenue");
+    assertThat(users).extracting(Row::toString).containsExactly(
+        "[A,null,3,2,0,0.00]", "[B,null,1,1,0,0.00]", "[C,null,1,1,0,0.00]", "[D,null,1,1,0,0.00]",
+        "[E,null,1,1,0,0.00]", "[u1,u1,1,1,1,42.50]");
+
+    List<Row> metrics = rows(s, "daily_metrics", "event_type",
+        "event_type, events, users, sessions, bounce_rate, median_session_seconds, partial");
+    assertThat(metrics).extracting(Row::toString).containsExactly(
+        "[add_to_cart,1,1,1,0.0,1200.0,false]",
+        "[page_view,7,5,6,0.8333333333333334,0.0,false]",
+        "[purchase,1,1,1,0.0,1200.0,false]");
+
+    List<Row> funnel = rows(s, "funnel_daily", "utm_campaign",
+        "utm_campaign, sessions, page_view_sessions, add_to_cart_sessions, purchase_sessions, revenue");
+    assertThat(funnel).extracting(Row::toString).containsExactly(
+        "[null,5,5,0,0,0.00]", "[winter,1,1,1,1,42.50]");
+
+    Row run = lakehouse.spark().sql("SELECT status, size(inputs), input_rows, duplicates_removed, partial FROM "
+        + s.table("curation_runs")).first();
+    assertThat(run.toString()).isEqualTo("[PUBLISHED,24,10,1,false]");
+  }
+
+  @Test
+  void aReRunChangesNothingAndABackfillEqualsSingleRuns() {
+    Lakehouse.Space singles = lakehouse.fresh();
+    Lakehouse.Space backfilled = lakehouse.fresh();
+    for (Lakehouse.Space s : List.of(singles, backfilled)) {
+      s.lake.write(Day.one());
+      s.lake.write(Day.two());
+      s.lake.write(Day.three());
+      s.lake.markDays(ONE, THREE);
+    }
+    for (var ds : List.of(ONE, TWO, THREE)) {
+      singles.job().run(ds, RunOptions.all());
+    }
+    Map<String, List<String>> before = snapshot(singles);
+    RunResult again = singles.job().run(TWO, RunOptions.all());
+    assertThat(snapshot(singles)).as("re-running a day").isEqualTo(before);
+    assertThat(again.duplicatesRemoved()).as("B's first event, resent on day two").isEqualTo(1);
+
+    int code = dev.millrace.curation.CurationMain.run(new String[] {"backfill", "--from", ONE.toString(), "--to",
+        THREE.toString()}, backfilled.config, lakehouse.spark(), System.out, System.err);
+    assertThat(code).isZero();
+    assertThat(snapshot(backfilled)).isEqualTo(before);
+
+    List<Row> e = rows(singles, "sessions", "started_at", "anonymous_id, events, duration_seconds, ds");
+    assertThat(e).extracting(Row::toString).as("E's session spans midnight and keeps its first day")
+        .contains("[E,2,1200," + ONE + "]");
+  }
+
+  @Test
+  void aDayWithAnUnmarkedHourFailsNamingIt_unlessPartialIsAllowed() {
+    Lakehouse.Space s = lakehouse.fresh();
+    s.lake.write(Day.one());
+    s.lake.markDays(ONE, ONE);
+    s.lake.unmark(ONE, 12);
+
+    assertThatThrownBy(() -> s.job().run(ONE, RunOptions.all()))
+        .isInstanceOfSatisfying(RunFailure.class, f -> assertThat(f.kind()).isEqualTo(RunFailure.Kind.INCOMPLETE_INPUT))
+        .hasMessageContaining("hour [12]");
+    assertThat(lakehouse.spark().table(s.table("events")).count()).isZero();
+
+    RunResult partial = s.job().run(ONE, new RunOptions(List.of(), true));
+    assertThat(partial.partial()).isTrue();
+    assertThat(partial.inputRows()).as("B's two copies were received in hour 12").isEqualTo(8);
+    assertThat(lakehouse.spark().sql("SELECT DISTINCT partial FROM " + s.table("daily_metrics")).collectAsList())
+        .extracting(Row::toString).containsExactly("[true]");
+  }
+
+  @Test
+  void aDayThatBreaksABlockingCheckPublishesNothingAndDqResultsSayWhy() {
+    Lakehouse.Space s = lakehouse.fresh();
+    s.lake.write(Day.one());
+    s.lake.markDays(ONE, ONE);
+    CurationConfig strict = s.config.with(Map.of(
+        CurationConfig.PREFIX + "check.bot_share.severity", "BLOCKING",
+        CurationConfig.PREFIX + "check.bot_share.threshold", "0.05"));
+
+    assertThatThrownBy(() -> s.job(strict).run(ONE, RunOptions.all()))
+        .isInstanceOfSatisfying(RunFailure.class, f -> assertThat(f.kind()).isEqualTo(RunFailure.Kind.CHECKS_FAILED))
+        .hasMessageContaining("bot_share").hasMessageContaining("threshold 0.0500");
+
+    for (CuratedTable t : CuratedTable.values()) {
+      assertThat(lakehouse.spark().table(s.table(t.tableName())).count()).as(t.tableName()).isZero();
+    }
+    Row dq = lakehouse.spark().sql("SELECT outcome, observed, threshold, detail FROM " + s.table("dq_results")
+        + " WHERE check_name = 'bot_share'").first();
+    assertThat(dq.getString(0)).isEqualTo("FAIL");
+    assertThat(dq.getDouble(1)).isEqualTo(1.0 / 9);
+    assertThat(dq.getDouble(2)).isEqualTo(0.05);
+    assertThat(lakehouse.spark().sql("SELECT status FROM " + s.table("curation_runs")).first().getString(0))
+        .isEqualTo("CHECKS_FAILED");
+  }
+
+  @Test
+  void ofTwoRunsOfTheSameDayAtOnceOnlyOnePublishes() {
+    Lakehouse.Space s = lakehouse.fresh();
+    s.lake.write(Day.one());
+    s.lake.markDays(ONE, ONE);
+    CurationJob job = s.job();
+    CurationJob.Prepared first = job.prepare(ONE, RunOptions.all());
+    CurationJob.Prepared second = job.prepare(ONE, RunOptions.all());
+
+    job.publish(second);
+    assertThatThrownBy(() -> job.publish(first))
+        .isInstanceOfSatisfying(RunFailure.class, f -> assertThat(f.kind()).isEqualTo(RunFailure.Kind.CONCURRENT_PUBLISH))
+        .hasMessageContaining("published by another run");
+    assertThat(lakehouse.spark().table(s.table("events")).count()).isEqualTo(9);
+  }
+
+  private static List<Row> rows(Lakehouse.Space s, String table, String orderBy, String columns) {
+    return lakehouse.spark().sql("SELECT " + columns + " FROM " + s.table(table) + " ORDER BY " + orderBy)
+        .collectAsList();
+  }
+
+  /** Every curated table's rows as sorted text. */
+  private static Map<String, List<String>> snapshot(Lakehouse.Space s) {
+    return java.util.Arrays.stream(CuratedTable.values()).collect(Collectors.toMap(CuratedTable::tableName,
+        t -> lakehouse.spark().table(s.table(t.tableName())).collectAsList().stream().map(Row::toString).sorted()
+            .toList()));
+  }
+}
