@@ -14,6 +14,7 @@ import org.apache.iceberg.OverwriteFiles;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.Transaction;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.ValidationException;
@@ -44,20 +45,27 @@ public final class LakeRegistry {
     this.id = TableIdentifier.of(namespace, TABLE);
   }
 
-  /** The table, created on first use. The files carry no Iceberg field ids, so columns map by name. */
+  /**
+   * The table, created on first use. The files carry no Iceberg field ids, so columns map by name.
+   * The mapping is built from the created table's schema, not from {@link RawSchema#SCHEMA}: Iceberg
+   * assigns fresh ids on create (nested ids after all top-level ones), and a mapping with the old
+   * ids would give one column's Parquet statistics to another and prune files that match.
+   */
   public Table table() {
     if (catalog.tableExists(id)) {
       return catalog.loadTable(id);
     }
-    NameMapping mapping = MappingUtil.create(RawSchema.SCHEMA);
     try {
-      return catalog.buildTable(id, RawSchema.SCHEMA).withPartitionSpec(RawSchema.SPEC)
-          .withProperties(Map.of(TableProperties.DEFAULT_NAME_MAPPING, NameMappingParser.toJson(mapping),
-              TableProperties.FORMAT_VERSION, "2",
+      Transaction create = catalog.buildTable(id, RawSchema.SCHEMA).withPartitionSpec(RawSchema.SPEC)
+          .withProperties(Map.of(TableProperties.FORMAT_VERSION, "2",
               // The files belong to the batch loader: no expiry or DROP ... PURGE may delete them.
               TableProperties.GC_ENABLED, "false",
               "comment", "The batch loader's Parquet files of marked hours, by reference (input of the curation job)"))
-          .create();
+          .createTransaction();
+      NameMapping mapping = MappingUtil.create(create.table().schema());
+      create.updateProperties().set(TableProperties.DEFAULT_NAME_MAPPING, NameMappingParser.toJson(mapping)).commit();
+      create.commitTransaction();
+      return catalog.loadTable(id);
     } catch (org.apache.iceberg.exceptions.AlreadyExistsException e) {
       return catalog.loadTable(id); // another run created it first
     }
@@ -95,7 +103,7 @@ public final class LakeRegistry {
     int added = 0;
     for (InputPlan.MarkedHour hour : plan.hours()) {
       for (String location : hour.files()) {
-        if (known.contains(location)) {
+        if (known.contains(canonical(location))) {
           continue;
         }
         InputFile file = table.io().newInputFile(location);
@@ -119,10 +127,18 @@ public final class LakeRegistry {
     }
     try (CloseableIterable<FileScanTask> tasks =
         table.newScan().filter(Expressions.equal("dt", ds.toString())).planFiles()) {
-      tasks.forEach(t -> known.add(t.file().location()));
+      tasks.forEach(t -> known.add(canonical(t.file().location())));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
     return known;
+  }
+
+  /** A location as one spelling: Hadoop's file system stores {@code file:/x} for {@code file:///x}. */
+  static String canonical(String location) {
+    if (location.startsWith("file:")) {
+      return java.nio.file.Path.of(java.net.URI.create(location)).toUri().toString();
+    }
+    return location;
   }
 }

@@ -29,6 +29,7 @@ import java.util.stream.Collectors;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.ValidationException;
 import org.apache.iceberg.spark.SparkCatalog;
 import org.apache.spark.sql.Column;
@@ -154,7 +155,8 @@ public final class CurationJob {
       Table table = load(t.tableName());
       try {
         table.manageSnapshots().fastForwardBranch("main", p.branch()).removeBranch(p.branch()).commit();
-      } catch (ValidationException e) {
+      } catch (ValidationException | IllegalArgumentException | CommitFailedException e) {
+        // Iceberg refuses the fast-forward when main moved since the branch was made.
         dropBranches(p.tables(), p.branch());
         String message = "ds " + p.ds() + ": " + t.tableName() + " was published by another run after this run"
             + " started (" + e.getMessage() + "); " + (snapshots.isEmpty() ? "nothing"
