@@ -10,6 +10,17 @@ import dev.millrace.curation.catalog.CuratedTable;
 import dev.millrace.curation.config.CurationConfig;
 import dev.millrace.curation.fixture.Day;
 import dev.millrace.curation.fixture.Lakehouse;
+import dev.millrace.localstack.LocalStackExtension;
+import dev.millrace.localstack.PostgresServer;
+import dev.millrace.localstack.S3Server;
+import dev.millrace.localstack.TrinoServer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Properties;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,19 +30,21 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The curation job end to end on files written by the batch loader's own writer and markers:
+ * The curation job end to end, on PostgreSQL (the Iceberg catalog) and S3 (lake and warehouse), on files written by the batch loader's own writer and markers:
  * exact tables for a known day, re-runs, backfills, missing hours, a failed gate, two runs at once.
  */
+@ExtendWith(LocalStackExtension.class)
 class CurationJobIT {
 
   static Lakehouse lakehouse;
 
   @BeforeAll
-  static void start() throws Exception {
-    Path dir = Files.createTempDirectory("curation-it");
-    lakehouse = new Lakehouse(CurationEnvironment.settings(dir), Files.createDirectories(dir.resolve("spill")));
+  static void start(S3Server s3, PostgresServer postgres) throws Exception {
+    Path spill = Files.createTempDirectory("curation-it-spill");
+    lakehouse = new Lakehouse(CurationEnvironment.settings(), spill);
   }
 
   @AfterAll
@@ -177,6 +190,57 @@ class CurationJobIT {
         .isInstanceOfSatisfying(RunFailure.class, f -> assertThat(f.kind()).isEqualTo(RunFailure.Kind.CONCURRENT_PUBLISH))
         .hasMessageContaining("published by another run");
     assertThat(lakehouse.spark().table(s.table("events")).count()).isEqualTo(9);
+  }
+
+  @Test
+  void trinoReadsEveryTableAsSparkWroteIt(TrinoServer trino) throws Exception {
+    Lakehouse.Space s = lakehouse.fresh();
+    s.lake.write(Day.one());
+    s.lake.write(Day.two());
+    s.lake.markDays(ONE, TWO);
+    s.job().run(ONE, RunOptions.all());
+    s.job().run(TWO, RunOptions.all());
+
+    // MICROS(t) is a timestamp as UTC text to the microsecond, in both engines.
+    Map<String, String> columns = new java.util.LinkedHashMap<>();
+    columns.put("events", "ds, event_id, event_type, session_id, late, is_bot, bot_score, utm_campaign, page_path,"
+        + " MICROS(received_at), MICROS(occurred_at), kafka_offset, payload_json");
+    columns.put("sessions", "ds, session_id, anonymous_id, events, page_views, duration_seconds, bounced, converted,"
+        + " CAST(revenue AS VARCHAR), entry_page, exit_page, MICROS(started_at), MICROS(ended_at)");
+    columns.put("users", "user_key, user_id, events, sessions, purchases, CAST(revenue AS VARCHAR),"
+        + " MICROS(first_seen), MICROS(last_seen)");
+    columns.put("daily_metrics", "ds, event_type, source, events, users, sessions, bounce_rate,"
+        + " median_session_seconds, partial");
+    columns.put("funnel_daily", "ds, source, utm_campaign, sessions, page_view_sessions, add_to_cart_sessions,"
+        + " purchase_sessions, view_to_purchase_rate, CAST(revenue AS VARCHAR), partial");
+    columns.put("dq_results", "run_id, ds, table_name, check_name, outcome, observed, threshold");
+    columns.put("curation_runs", "run_id, ds, status, input_rows, duplicates_removed, cardinality(inputs)");
+    Properties user = new Properties();
+    user.setProperty("user", "curation-it");
+    try (Connection c = DriverManager.getConnection(trino.jdbcUrl(), user); Statement st = c.createStatement()) {
+      for (var table : columns.entrySet()) {
+        String sparkSql = "SELECT " + table.getValue().replaceAll("MICROS\\((\\w+)\\)", "date_format($1, 'yyyy-MM-dd HH:mm:ss.SSSSSS')")
+            .replace("AS VARCHAR", "AS STRING").replace("cardinality(", "size(") + " FROM " + s.table(table.getKey());
+        List<String> spark = lakehouse.spark().sql(sparkSql).collectAsList().stream().map(Row::toString).sorted()
+            .toList();
+        String trinoSql = "SELECT " + table.getValue().replaceAll("MICROS\\((\\w+)\\)",
+                "substr(CAST($1 AT TIME ZONE 'UTC' AS VARCHAR), 1, 26)")
+            + " FROM " + s.config.catalogName() + "." + s.config.namespace() + "." + table.getKey();
+        List<String> read = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery(trinoSql)) {
+          ResultSetMetaData meta = rs.getMetaData();
+          while (rs.next()) {
+            List<String> values = new ArrayList<>();
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+              values.add(String.valueOf(rs.getObject(i)));
+            }
+            read.add("[" + String.join(",", values) + "]");
+          }
+        }
+        assertThat(spark).as(table.getKey() + " in Spark").isNotEmpty();
+        assertThat(read.stream().sorted().toList()).as(table.getKey() + " read by Trino").isEqualTo(spark);
+      }
+    }
   }
 
   private static List<Row> rows(Lakehouse.Space s, String table, String orderBy, String columns) {
