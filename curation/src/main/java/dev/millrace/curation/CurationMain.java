@@ -62,8 +62,8 @@ public final class CurationMain {
     CurationConfig config;
     try {
       parsed = Args.parse(args);
+      CuratedTable.closure(parsed.tables); // the command line's own mistakes first, then the settings'
       config = CurationConfig.load(parsed.configFile, env, parsed.settings);
-      CuratedTable.closure(parsed.tables);
     } catch (IllegalArgumentException e) {
       err.println("millrace-curation: " + e.getMessage());
       err.printf(USAGE, names());
