@@ -17,6 +17,10 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class Maintenance {
 
+  /** The session's time zone is UTC ({@link CurationConfig#sparkSettings()}), whatever the JVM's is. */
+  private static final java.time.format.DateTimeFormatter UTC =
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS").withZone(java.time.ZoneOffset.UTC);
+
   private final SparkSession spark;
   private final CurationConfig config;
 
@@ -46,7 +50,7 @@ public final class Maintenance {
       }
       Row rewritten = spark.sql("CALL " + system + ".rewrite_data_files(table => '" + name + "')").first();
       Row expired = spark.sql("CALL " + system + ".expire_snapshots(table => '" + name + "', older_than => TIMESTAMP '"
-          + java.sql.Timestamp.from(cutoff) + "', retain_last => " + retainLast + ")").first();
+          + UTC.format(cutoff) + "', retain_last => " + retainLast + ")").first();
       out.printf("%-14s rewrote %s data files into %s; expired: %s deleted data files, %s manifests%n", table,
           rewritten.get(0), rewritten.get(1), expired.get(0), expired.get(3));
     }

@@ -243,6 +243,26 @@ class CurationJobIT {
     }
   }
 
+  @Test
+  void maintenanceCompactsAndExpiresWithoutChangingWhatTheTablesHold() {
+    Lakehouse.Space s = lakehouse.fresh();
+    s.lake.write(Day.one());
+    s.lake.markDays(ONE, ONE);
+    s.job().run(ONE, RunOptions.all());
+    s.job().run(ONE, RunOptions.all());
+    Map<String, List<String>> before = snapshot(s);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+
+    int code = dev.millrace.curation.CurationMain.run(new String[] {"maintain", "--older-than", "0s", "--retain-last",
+        "1"}, s.config, lakehouse.spark(), new java.io.PrintStream(out, true), System.err);
+
+    assertThat(code).isZero();
+    assertThat(snapshot(s)).isEqualTo(before);
+    long eventsSnapshots = lakehouse.spark().sql("SELECT * FROM " + s.table("events") + ".snapshots").count();
+    assertThat(eventsSnapshots).as("snapshots of events kept").isEqualTo(1);
+    assertThat(out.toString()).contains("events");
+  }
+
   private static List<Row> rows(Lakehouse.Space s, String table, String orderBy, String columns) {
     return lakehouse.spark().sql("SELECT " + columns + " FROM " + s.table(table) + " ORDER BY " + orderBy)
         .collectAsList();
