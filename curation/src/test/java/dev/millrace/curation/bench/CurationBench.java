@@ -31,11 +31,11 @@ import org.apache.spark.sql.SparkSession;
  * Spark reading the same Parquet files and appending them to an Iceberg table with no logic. Both
  * run on local files (a Hadoop catalog), so the ratio is the job's own work, not the store's.
  *
- * <p>Each side runs a warm-up pass and then three measured passes, alternating; a row is the median.
+ * <p>Each side runs a warm-up pass and then the measured passes, alternating; a row is the median.
  * The heap figure is the peak of the heap pools during the measured passes of that side.
  *
  * <pre>{@code ./mvnw -B -q -pl curation -am install -DskipTests && ./mvnw -B -q -pl curation exec:exec@bench}</pre>
- * Arguments: {@code --events N} (default 1,000,000).
+ * Arguments: {@code --events N} (default 1,000,000), {@code --passes N} (default 3).
  */
 public final class CurationBench {
 
@@ -45,9 +45,12 @@ public final class CurationBench {
 
   public static void main(String[] args) throws Exception {
     int events = 1_000_000;
+    int passes = 3;
     for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--events")) {
-        events = Integer.parseInt(args[++i]);
+      switch (args[i]) {
+        case "--events" -> events = Integer.parseInt(args[++i]);
+        case "--passes" -> passes = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; use --events N --passes N");
       }
     }
     Path dir = Files.createTempDirectory("curation-bench");
@@ -87,7 +90,7 @@ public final class CurationBench {
       List<Double> curationSeconds = new ArrayList<>();
       long baselineHeap = 0;
       long curationHeap = 0;
-      for (int pass = 1; pass <= 3; pass++) {
+      for (int pass = 1; pass <= passes; pass++) {
         resetPeaks();
         baselineSeconds.add(time("baseline pass " + pass, baseline));
         baselineHeap = Math.max(baselineHeap, peakHeap());
@@ -102,8 +105,8 @@ public final class CurationBench {
           "baseline: Spark Parquet -> Iceberg append, no logic", base, "1.00x", baselineHeap >> 20);
       System.out.printf(Locale.ROOT, "%-58s %,12.0f %7.2fx %7d MB%n",
           "curation: one day, all five tables, checks, publish", cur, cur / base, curationHeap >> 20);
-      System.out.printf(Locale.ROOT, "(%,d events, %d files; medians of 3 passes: baseline %s s, curation %s s;"
-          + " max heap %d MB, %d cores)%n", events, paths.length, baselineSeconds, curationSeconds,
+      System.out.printf(Locale.ROOT, "(%,d events, %d files; medians of %d passes: baseline %s s, curation %s s;"
+          + " max heap %d MB, %d cores)%n", events, paths.length, passes, baselineSeconds, curationSeconds,
           Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
     } finally {
       spark.stop();
