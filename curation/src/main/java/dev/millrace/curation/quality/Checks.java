@@ -89,8 +89,7 @@ public final class Checks {
   /** Session ids of the day's events without a row in {@code sessions}. */
   public CheckResult sessionsExist(Dataset<Row> dayEvents, Dataset<Row> sessions) {
     Dataset<Row> ids = dayEvents.where(col("session_id").isNotNull()).select("session_id").distinct();
-    long orphans = ids.join(sessions.select("session_id"), ids.col("session_id").equalTo(sessions.col("session_id")),
-        "left_anti").count();
+    long orphans = ids.join(sessions.select("session_id"), "session_id", "left_anti").count();
     return exact(CheckName.SESSIONS_EXIST, orphans, orphans + " session ids of the day's events not in sessions");
   }
 

@@ -27,15 +27,18 @@ public final class DailyMetrics {
     Dataset<Row> perSession = events.where(col("session_id").isNotNull())
         .select("ds", "event_type", "source", "session_id").distinct()
         .join(sessions.select("session_id", "bounced", "duration_seconds"), "session_id");
+    // The session figures get their own key names: both sides come from the same events, and a
+    // condition like counts.ds = stats.ds over one lineage is ambiguous to Spark.
     Dataset<Row> sessionStats = perSession.groupBy("ds", "event_type", "source")
         .agg(avg(col("bounced").cast("double")).as("bounce_rate"),
-            percentile(col("duration_seconds").cast("double"), lit(0.5)).as("median_session_seconds"));
+            percentile(col("duration_seconds").cast("double"), lit(0.5)).as("median_session_seconds"))
+        .select(col("ds").as("_ds"), col("event_type").as("_event_type"), col("source").as("_source"),
+            col("bounce_rate"), col("median_session_seconds"));
     return counts.join(sessionStats,
-            counts.col("ds").equalTo(sessionStats.col("ds"))
-                .and(counts.col("event_type").equalTo(sessionStats.col("event_type")))
-                .and(counts.col("source").eqNullSafe(sessionStats.col("source"))),
+            col("ds").equalTo(col("_ds")).and(col("event_type").equalTo(col("_event_type")))
+                .and(col("source").eqNullSafe(col("_source"))),
             "left")
-        .select(counts.col("ds"), counts.col("event_type"), counts.col("source"), col("events"), col("users"),
+        .select(col("ds"), col("event_type"), col("source"), col("events"), col("users"),
             col("sessions"), col("bounce_rate"), col("median_session_seconds"), lit(partial).as("partial"));
   }
 }
