@@ -19,7 +19,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.io.FileIO;
 import org.apache.spark.sql.SparkSession;
 
@@ -70,7 +69,7 @@ public final class CurationMain {
       return 2;
     }
     if (parsed.dryRun) {
-      try (FileIO io = CatalogUtil.loadFileIO(config.s3Properties().get("io-impl"), config.s3Properties(), new org.apache.hadoop.conf.Configuration())) {
+      try (FileIO io = config.fileIO()) {
         printPlan(parsed, config, new LakeInput(io, config.inputBucket(), config.inputPrefix()), out);
         return 0;
       }
@@ -101,7 +100,7 @@ public final class CurationMain {
 
   private static int execute(Args parsed, CurationConfig config, SparkSession spark, PrintStream out,
       PrintStream err) {
-    try (FileIO io = CatalogUtil.loadFileIO(config.s3Properties().get("io-impl"), config.s3Properties(), new org.apache.hadoop.conf.Configuration())) {
+    try (FileIO io = config.fileIO()) {
       if (parsed.command.equals("maintain")) {
         new Maintenance(spark, config).run(parsed.olderThan, parsed.retainLast, out);
         return 0;

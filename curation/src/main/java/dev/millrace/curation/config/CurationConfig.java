@@ -230,6 +230,12 @@ public final class CurationConfig {
     return p;
   }
 
+  /** The FileIO of {@link #s3Properties()}: S3FileIO, or Hadoop's for a {@code file:} warehouse. */
+  public org.apache.iceberg.io.FileIO fileIO() {
+    return org.apache.iceberg.CatalogUtil.loadFileIO(s3Properties().get("io-impl"), s3Properties(),
+        new org.apache.hadoop.conf.Configuration());
+  }
+
   public String sparkMaster() {
     return sparkMaster;
   }

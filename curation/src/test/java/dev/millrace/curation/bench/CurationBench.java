@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.apache.iceberg.hadoop.HadoopFileIO;
+import org.apache.iceberg.io.FileIO;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -70,7 +70,7 @@ public final class CurationBench {
         (System.nanoTime() - t0) / 1e9);
 
     SparkSession spark = CurationMain.session(config);
-    try (HadoopFileIO io = new HadoopFileIO(new org.apache.hadoop.conf.Configuration())) {
+    try (FileIO io = config.fileIO()) {
       LakeInput lake = new LakeInput(io, config.inputBucket(), config.inputPrefix());
       InputPlan plan = lake.plan(DS);
       String[] paths = plan.files().toArray(String[]::new);
@@ -123,7 +123,7 @@ public final class CurationBench {
     List<String> keys = new ArrayList<>();
     SplittableRandom random = new SplittableRandom(42);
     int visitors = Math.max(1, events / 20);
-    try (HadoopFileIO io = new HadoopFileIO(new org.apache.hadoop.conf.Configuration())) {
+    try (FileIO io = config.fileIO()) {
       LakeFixture lake = new LakeFixture(io, lakeUri, config.inputPrefix(), spill);
       int id = 0;
       for (int hour = 0; hour < 24; hour++) {
