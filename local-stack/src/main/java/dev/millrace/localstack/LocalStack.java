@@ -16,8 +16,8 @@ import java.util.function.Function;
  * <p>Each server is created at most once per JVM, on first use, on free loopback ports, and is
  * started again if it was stopped or killed. All are stopped and their files deleted by
  * {@link #shutdown()}, which the JUnit {@link LocalStackExtension} calls at the end of the test
- * run and a JVM shutdown hook calls at exit. Orphans of a JVM that was killed hard are reaped by
- * the next run (see {@link RunFolder}).
+ * run and a JVM shutdown hook calls at exit. When the JVM is killed hard, its {@link Watchdog} kills
+ * the servers at once; whatever that missed is reaped by the next run (see {@link RunFolder}).
  *
  * <p>With {@code -Dmillrace.infra=containers} and a Docker engine, the same calls start
  * Testcontainers images (apache/kafka, elasticsearch 8.19, minio/minio, postgres) instead; Trino is
@@ -71,6 +71,8 @@ public final class LocalStack {
   private static final Object CURATED_LOCK = new Object();
   private static IcebergCatalog curated;
   private static RunFolder run;
+  // Its stdin is a pipe from this JVM: kept reachable so that only this JVM's end closes it.
+  private static Process watchdog;
   private static boolean hookInstalled;
 
   /** The Kafka broker, started if it is not running. */
@@ -167,6 +169,14 @@ public final class LocalStack {
     if (folder != null) {
       folder.delete();
     }
+    Process guard;
+    synchronized (LocalStack.class) {
+      guard = watchdog;
+      watchdog = null;
+    }
+    if (guard != null) {
+      guard.destroy();
+    }
   }
 
   /** This JVM's run folder, created (after reaping stale ones) on first use; null in containers mode. */
@@ -180,6 +190,7 @@ public final class LocalStack {
     }
     if (run == null) {
       run = RunFolder.create(RunFolder.base());
+      watchdog = Watchdog.watch(run.path());
     }
     return run;
   }

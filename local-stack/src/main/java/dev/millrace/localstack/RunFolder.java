@@ -104,13 +104,18 @@ final class RunFolder {
         continue;
       }
       LOG.log(Level.INFO, "reaping stale local-stack run " + run);
-      try (Stream<Path> files = Files.walk(run)) {
-        files.filter(f -> f.getFileName().toString().equals(PIDS)).forEach(RunFolder::killRecorded);
-      } catch (IOException | UncheckedIOException e) {
-        LOG.log(Level.WARNING, "cannot scan " + run + ": " + e);
-      }
-      deleteRecursively(run);
+      reap(run);
     }
+  }
+
+  /** Kills every process the run's pid files still name, then deletes the run's folder. */
+  static void reap(Path run) {
+    try (Stream<Path> files = Files.walk(run)) {
+      files.filter(f -> f.getFileName().toString().equals(PIDS)).forEach(RunFolder::killRecorded);
+    } catch (IOException | UncheckedIOException e) {
+      LOG.log(Level.WARNING, "cannot scan " + run + ": " + e);
+    }
+    deleteRecursively(run);
   }
 
   private static boolean ownerAlive(Path run) {
