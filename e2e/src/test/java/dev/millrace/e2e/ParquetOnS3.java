@@ -15,12 +15,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Downloads the bucket's Parquet files and counts rows per event id with DuckDB. */
-final class ParquetOnS3 {
+public final class ParquetOnS3 {
 
   private ParquetOnS3() {}
 
   /** Rows per event id over every {@code .parquet} object; also returns how many files there were. */
-  static Map<String, Long> rowsByEventId(Infra infra, String bucket, Path folder, int[] files) throws Exception {
+  public static Map<String, Long> rowsByEventId(Infra infra, String bucket, Path folder, int[] files) throws Exception {
     int n = 0;
     try (MinioClient s3 = MinioClient.builder().endpoint(infra.s3Endpoint())
         .credentials(infra.s3AccessKey(), infra.s3SecretKey()).region(infra.s3Region()).build()) {

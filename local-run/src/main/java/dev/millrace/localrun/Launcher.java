@@ -45,8 +45,18 @@ public final class Launcher implements AutoCloseable {
    * @param ports how service ports are chosen
    * @param readyTimeout how long each service may take to become ready
    * @param batchRotation the batch loader's file rotation interval (short, so files show up quickly)
+   * @param overrides per service name, environment variables added to its plan (e.g. by a test)
    */
-  public record Options(Path repo, Path home, Ports.Choice ports, Duration readyTimeout, String batchRotation) {
+  public record Options(Path repo, Path home, Ports.Choice ports, Duration readyTimeout, String batchRotation,
+                        Map<String, Map<String, String>> overrides) {
+    public Options {
+      overrides = Map.copyOf(overrides);
+    }
+
+    public Options(Path repo, Path home, Ports.Choice ports, Duration readyTimeout, String batchRotation) {
+      this(repo, home, ports, readyTimeout, batchRotation, Map.of());
+    }
+
     public static Options defaults(Path repo) {
       return new Options(repo, repo.resolve(".millrace"), Ports.Choice.DEFAULT, Duration.ofMinutes(3), "10s");
     }
@@ -106,12 +116,12 @@ public final class Launcher implements AutoCloseable {
     infra = LocalStackInfra.start(3, ServicePlans.TOPICS, ServicePlans.BUCKET);
     out.printf(Locale.ROOT, "  ready in %.0f s: Kafka %s, Elasticsearch %s, S3 %s%n",
         (System.nanoTime() - t0) / 1e9, infra.bootstrapServers(), infra.elasticsearchUrl(), infra.s3Endpoint());
-    List<ServiceSpec> plan = ServicePlans.plan(infra, ports, settings(options, writeKey));
+    List<ServiceSpec> plan = ServicePlans.plan(infra, ports, settings(options, writeKey)).stream()
+        .map(spec -> spec.withEnv(options.overrides().getOrDefault(spec.name(), Map.of()))).toList();
     out.println("starting " + String.join(", ", plan.stream().map(ServiceSpec::name).toList()) + " ...");
     t0 = System.nanoTime();
     for (ServiceSpec spec : plan) {
-      services.add(ServiceProcess.start(spec, spec.jar(options.repo(), version()), logs, List.of()));
-      writePids();
+      launch(spec);
     }
     // Readiness in parallel: the services start at the same time and are waited for together.
     List<CompletableFuture<Void>> ready = services.stream()
@@ -123,6 +133,43 @@ public final class Launcher implements AutoCloseable {
     }
     out.printf(Locale.ROOT, "  all ready in %.0f s; logs in %s%n", (System.nanoTime() - t0) / 1e9, logs);
     watcher = new PipelineWatcher(infra, topicRoles(), ServicePlans.BUCKET, plan.get(4).prometheusUrl());
+  }
+
+  private ServiceProcess launch(ServiceSpec spec) {
+    ServiceProcess process = ServiceProcess.start(spec, spec.jar(options.repo(), version()), logs(), List.of());
+    // Ends with the local stack if this JVM is killed hard, instead of running on without its broker.
+    LocalStackInfra.adopt(spec.name(), process.handle());
+    synchronized (services) {
+      services.removeIf(s -> s.spec().name().equals(spec.name()));
+      services.add(process);
+    }
+    writePids();
+    return process;
+  }
+
+  /** SIGKILL of one service, as a crash or the OOM killer would end it (for fault tests). */
+  public void kill(String name) {
+    service(name).kill();
+  }
+
+  /** Graceful stop of one service: SIGTERM, SIGKILL after 20 s. */
+  public void stop(String name) {
+    service(name).stop(Duration.ofSeconds(20));
+  }
+
+  /**
+   * Starts a service again, as an orchestrator restarts a crashed pod: stops it first if it is
+   * still running, adds {@code overrides} to its environment (they stay for later restarts) and
+   * waits until it is ready.
+   */
+  public ServiceProcess restart(String name, Map<String, String> overrides) {
+    ServiceProcess old = service(name);
+    if (old.isAlive()) {
+      old.stop(Duration.ofSeconds(20));
+    }
+    ServiceProcess fresh = launch(old.spec().withEnv(overrides));
+    fresh.awaitReady(options.readyTimeout());
+    return fresh;
   }
 
   private static ServicePlans.Settings settings(Options options, String writeKey) {

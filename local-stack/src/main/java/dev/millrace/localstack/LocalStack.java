@@ -135,6 +135,21 @@ public final class LocalStack {
     return trino;
   }
 
+  /**
+   * Puts a process this JVM started beside the servers (e.g. a service of the local run) under the
+   * same {@link Watchdog}: if this JVM dies hard, the process is killed with the servers. Call it
+   * again after a restart; the newest process of a name replaces the one recorded before. Does
+   * nothing in containers mode.
+   */
+  public static void adopt(String name, ProcessHandle process) {
+    RunFolder folder = runFolder();
+    if (folder == null) {
+      return;
+    }
+    RunFolder.recordPids(folder.serverFolder("adopted-" + name).resolve(RunFolder.PIDS),
+        java.util.stream.Stream.concat(java.util.stream.Stream.of(process), process.descendants()).toList());
+  }
+
   /** How long the named server ("kafka", "elasticsearch", "s3", "postgres", "trino") took to start last time. */
   public static Duration lastStartup(String server) {
     for (Slot<?> slot : SLOTS) {

@@ -71,6 +71,10 @@ public final class ServiceProcess {
     return process.pid();
   }
 
+  public ProcessHandle handle() {
+    return process.toHandle();
+  }
+
   public boolean isAlive() {
     return process.isAlive();
   }
@@ -135,6 +139,21 @@ public final class ServiceProcess {
       Thread.currentThread().interrupt();
     }
     tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+  }
+
+  /**
+   * SIGKILL, as a crash or the OOM killer would end it: no shutdown hook runs, nothing is drained,
+   * committed or closed. Waits until the process is gone.
+   */
+  public void kill() {
+    List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+    process.destroyForcibly();
+    tree.forEach(ProcessHandle::destroyForcibly);
+    try {
+      process.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The last {@code n} lines of a file, read from its end (logs can be large). */

@@ -20,6 +20,13 @@ public record ServiceSpec(String name, String module, String artifactId, String 
     env = Map.copyOf(env);
   }
 
+  /** The same service with {@code overrides} added to (or replacing keys of) its environment. */
+  public ServiceSpec withEnv(Map<String, String> overrides) {
+    Map<String, String> merged = new java.util.LinkedHashMap<>(env);
+    merged.putAll(overrides);
+    return new ServiceSpec(name, module, artifactId, heap, httpPort, merged);
+  }
+
   /** {@code <repo>/<module>/target/<artifactId>-<version>-exec.jar}. */
   public Path jar(Path repo, String version) {
     return repo.resolve(module).resolve("target").resolve(artifactId + "-" + version + "-exec.jar");

@@ -35,6 +35,11 @@ public final class LocalStackInfra {
     }
   }
 
+  /** Kills {@code process} with the servers if this JVM dies hard (see local-stack's watchdog). */
+  public static void adopt(String name, ProcessHandle process) {
+    LocalStack.adopt(name, process);
+  }
+
   /** Stops the servers and deletes their files now (also done at JVM exit). */
   public static void stop() {
     LocalStack.shutdown();

@@ -61,6 +61,14 @@ public final class ElasticsearchReader {
     }
   }
 
+  /** How many documents of the indexes matching {@code pattern} have {@code field} (a keyword) equal to {@code value}. */
+  public long count(String pattern, String field, String value) throws IOException, InterruptedException {
+    var body = JSON.createObjectNode();
+    body.putObject("query").putObject("term").put(field, value);
+    return post("/" + pattern + "/_count?allow_no_indices=true&ignore_unavailable=true",
+        JSON.writeValueAsString(body)).get("count").asLong();
+  }
+
   private JsonNode post(String path, String body) throws IOException, InterruptedException {
     HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(url + path))
         .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
