@@ -10,6 +10,7 @@ import dev.millrace.collector.ingest.IngestMetrics;
 import dev.millrace.collector.ingest.Ingestion;
 import dev.millrace.collector.ingest.OpenApiDocument;
 import dev.millrace.collector.ingest.RestIngest;
+import dev.millrace.collector.memory.MemoryBudget;
 import dev.millrace.collector.sink.EventSink;
 import dev.millrace.collector.sink.KafkaClients;
 import dev.millrace.collector.sink.KafkaHealthIndicator;
@@ -74,9 +75,15 @@ public class CollectorConfiguration {
     return new KafkaSink(KafkaClients.producer(props), props.maxInFlightBytes().toBytes(), probe::reachable);
   }
 
+  /** The one budget for everything both edges hold on behalf of requests. */
   @Bean
-  IngestMetrics ingestMetrics(MeterRegistry registry, EventSink sink) {
-    return new IngestMetrics(registry, sink);
+  MemoryBudget memoryBudget(CollectorProperties props) {
+    return new MemoryBudget(props.memoryBudget().toBytes());
+  }
+
+  @Bean
+  IngestMetrics ingestMetrics(MeterRegistry registry, EventSink sink, MemoryBudget budget) {
+    return new IngestMetrics(registry, sink, budget);
   }
 
   @Bean
@@ -86,9 +93,10 @@ public class CollectorConfiguration {
 
   @Bean
   RestIngest restIngest(CollectorProperties props, WriteKeys writeKeys, JsonEventDecoder decoder,
-                        Ingestion ingestion, ClientIps clientIps, IngestMetrics metrics, Clock clock) {
+                        Ingestion ingestion, ClientIps clientIps, IngestMetrics metrics, Clock clock,
+                        MemoryBudget budget) {
     return new RestIngest(writeKeys, decoder, ingestion, clientIps, metrics, clock,
-        props.limits().maxBodyBytes().toBytes(), props.retryAfter());
+        props.limits().maxBodyBytes().toBytes(), props.retryAfter(), budget);
   }
 
   @Bean
@@ -104,11 +112,13 @@ public class CollectorConfiguration {
   @Bean
   GrpcServer grpcServer(CollectorProperties props, EventValidator validator, Ingestion ingestion,
                         IngestMetrics metrics, Clock clock, WriteKeys writeKeys, ClientIps clientIps,
-                        HealthStatusManager health, KafkaProbe probe) {
+                        HealthStatusManager health, KafkaProbe probe, MemoryBudget budget) {
+    int maxMessage = (int) Math.min(Integer.MAX_VALUE, props.grpc().maxInboundMessageBytes().toBytes());
+    GrpcIngest ingest = new GrpcIngest(validator, ingestion, metrics, clock, budget, maxMessage,
+        props.grpc().streamWindow().toBytes());
     NettyServerBuilder builder = NettyServerBuilder.forPort(props.grpc().port())
-        .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, props.grpc().maxInboundMessageBytes().toBytes()))
-        .addService(GrpcDefinition.of(
-            new GrpcIngest(validator, ingestion, metrics, clock), new GrpcAuth(writeKeys, clientIps)))
+        .maxInboundMessageSize(maxMessage)
+        .addService(GrpcDefinition.of(ingest, new GrpcAuth(writeKeys, clientIps)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());
     GrpcServer server = new GrpcServer(builder, health, props.grpc().shutdownGrace());

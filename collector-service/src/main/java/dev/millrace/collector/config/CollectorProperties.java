@@ -28,6 +28,9 @@ import org.springframework.validation.annotation.Validated;
  * @param trustedProxies IPs or CIDR blocks of proxies whose {@code X-Forwarded-For} is believed
  * @param partitionKey what keys a raw-topic record
  * @param maxInFlightBytes cap on event bytes sent to Kafka but not yet acknowledged; past it, 503
+ * @param memoryBudget everything held on behalf of requests (bodies as read and decompressed, gRPC
+ *     messages, decoded events, records until acknowledged, a stream's answers); past it, 503 /
+ *     RESOURCE_EXHAUSTED
  * @param retryAfter the {@code Retry-After} a 503 carries
  * @param kafkaProbeInterval how often the broker's reachability is probed (readiness and fast 503)
  * @param kafka passed unchanged to the Kafka producer and admin client (e.g. {@code bootstrap.servers})
@@ -40,6 +43,7 @@ public record CollectorProperties(
     @NotNull List<String> trustedProxies,
     @NotNull @DefaultValue("EVENT_ID") PartitionKey partitionKey,
     @NotNull @DefaultValue("64MB") DataSize maxInFlightBytes,
+    @NotNull @DefaultValue("128MB") DataSize memoryBudget,
     @NotNull @DefaultValue("1s") Duration retryAfter,
     @NotNull @DefaultValue("2s") Duration kafkaProbeInterval,
     @Valid @NotNull @DefaultValue Topics topics,
@@ -54,16 +58,24 @@ public record CollectorProperties(
     writeKeys = writeKeys == null ? Map.of() : Map.copyOf(writeKeys);
     trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
     kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
-    validate(writeKeys, trustedProxies, kafka, maxInFlightBytes, limits, grpc);
+    validate(writeKeys, trustedProxies, kafka, maxInFlightBytes, memoryBudget, limits, grpc);
   }
+
+  /**
+   * How many times its own size one request may hold at its peak: a REST body as read and
+   * decompressed, or a gRPC message, then its decoded events (up to twice the body: each event keeps
+   * a copy of its text and of its payload), then its Kafka records. The memory budget must admit
+   * one request of the largest size next to one gRPC stream's full window.
+   */
+  static final int REQUEST_PEAK_FACTOR = 4;
 
   /**
    * The rules that span keys. Messages name the key as it is written in configuration, so a
    * failed start-up says which line to fix.
    */
   private static void validate(Map<String, String> writeKeys, List<String> trustedProxies,
-                               Map<String, String> kafka, DataSize maxInFlightBytes, Limits limits,
-                               Grpc grpc) {
+                               Map<String, String> kafka, DataSize maxInFlightBytes,
+                               DataSize memoryBudget, Limits limits, Grpc grpc) {
     if (writeKeys.isEmpty()) {
       throw new IllegalArgumentException(
           "millrace.collector.write-keys must map at least one key id to the SHA-256 of its key");
@@ -112,6 +124,19 @@ public record CollectorProperties(
             + bytes(grpc.maxInboundMessageBytes()) + ") must be at least millrace.collector.limits.max-event-bytes ("
             + bytes(limits.maxEventBytes()) + ")");
       }
+      if (memoryBudget != null && grpc != null && grpc.streamWindow() != null) {
+        boolean body = limits.maxBodyBytes().toBytes() >= grpc.maxInboundMessageBytes().toBytes();
+        DataSize largest = body ? limits.maxBodyBytes() : grpc.maxInboundMessageBytes();
+        long needed = REQUEST_PEAK_FACTOR * largest.toBytes() + grpc.streamWindow().toBytes();
+        if (memoryBudget.toBytes() < needed) {
+          throw new IllegalArgumentException("millrace.collector.memory-budget (" + bytes(memoryBudget)
+              + ") must be at least " + REQUEST_PEAK_FACTOR + " times millrace.collector."
+              + (body ? "limits.max-body-bytes" : "grpc.max-inbound-message-bytes") + " ("
+              + bytes(largest) + ") plus millrace.collector.grpc.stream-window (" + bytes(grpc.streamWindow())
+              + "), " + needed + " bytes: a request of the largest size holds up to " + REQUEST_PEAK_FACTOR
+              + " times its size at once, and must fit beside one stream's window");
+        }
+      }
     }
   }
 
@@ -159,9 +184,12 @@ public record CollectorProperties(
    * @param port gRPC port (0 = any free port)
    * @param maxInboundMessageBytes largest gRPC message accepted; larger ones get RESOURCE_EXHAUSTED
    * @param shutdownGrace how long shutdown waits for running calls before cancelling them
+   * @param streamWindow record bytes of one stream awaiting Kafka's acknowledgement past which the
+   *     stream's next message is not read until acks arrive (back-pressure, not an error)
    */
   public record Grpc(
       @Min(0) @Max(65535) @DefaultValue("9090") int port,
       @NotNull @DefaultValue("8MB") DataSize maxInboundMessageBytes,
-      @NotNull @DefaultValue("30s") Duration shutdownGrace) {}
+      @NotNull @DefaultValue("30s") Duration shutdownGrace,
+      @NotNull @DefaultValue("8MB") DataSize streamWindow) {}
 }

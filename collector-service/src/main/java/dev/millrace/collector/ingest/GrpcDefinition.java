@@ -17,6 +17,7 @@ import java.io.InputStream;
  * UNKNOWN ("Application error processing RPC"), which tells the client "our fault, maybe retry" for
  * what is the client's fault and never succeeds on retry. So the marshaller does not throw: it
  * returns the {@link #UNDECODABLE} sentinel, which {@link GrpcIngest} answers with INVALID_ARGUMENT.
+ * Each call also gets its share of the memory budget ({@link GrpcMemory}).
  */
 public final class GrpcDefinition {
 
@@ -26,8 +27,11 @@ public final class GrpcDefinition {
 
   private GrpcDefinition() {}
 
+  /** The service behind its interceptors: authentication first, then the call's memory budget. */
   public static ServerServiceDefinition of(GrpcIngest service, GrpcAuth auth) {
-    return ServerInterceptors.intercept(invalidArgumentOnUndecodable(service.bindService()), auth);
+    // ServerInterceptors runs the last one first: an unauthenticated call reserves nothing.
+    return ServerInterceptors.intercept(invalidArgumentOnUndecodable(service.bindService()),
+        service.memoryInterceptor(), auth);
   }
 
   static ServerServiceDefinition invalidArgumentOnUndecodable(ServerServiceDefinition definition) {

@@ -1,5 +1,6 @@
 package dev.millrace.collector.ingest;
 
+import dev.millrace.collector.memory.MemoryBudget;
 import dev.millrace.collector.sink.EventSink;
 import dev.millrace.proto.v1.ReasonCode;
 import dev.millrace.proto.v1.Transport;
@@ -14,23 +15,47 @@ import java.util.Map;
 /**
  * The collector's meters (Prometheus names in the README):
  * {@code millrace_collector_events_total{transport,outcome,reason}},
- * {@code millrace_collector_request_seconds{transport,outcome}} (histogram) and
- * {@code millrace_collector_in_flight_bytes}.
+ * {@code millrace_collector_request_seconds{transport,outcome}} (histogram),
+ * {@code millrace_collector_in_flight_bytes}, {@code millrace_collector_memory_reserved_bytes},
+ * {@code millrace_collector_memory_reserved_peak_bytes}, {@code millrace_collector_memory_budget_bytes}
+ * and {@code millrace_collector_memory_refusals_total{transport}}.
  */
 public final class IngestMetrics {
 
   private final MeterRegistry registry;
   private final Map<Transport, Counter> accepted = new EnumMap<>(Transport.class);
+  private final Map<Transport, Counter> overBudget = new EnumMap<>(Transport.class);
 
-  public IngestMetrics(MeterRegistry registry, EventSink sink) {
+  public IngestMetrics(MeterRegistry registry, EventSink sink, MemoryBudget budget) {
     this.registry = registry;
     Gauge.builder("millrace.collector.in.flight", sink, EventSink::inFlightBytes)
         .baseUnit("bytes")
         .description("Event bytes sent to Kafka and not yet acknowledged")
         .register(registry);
+    Gauge.builder("millrace.collector.memory.reserved", budget, MemoryBudget::reservedBytes)
+        .baseUnit("bytes")
+        .description("Bytes of the memory budget reserved by requests now")
+        .register(registry);
+    Gauge.builder("millrace.collector.memory.reserved.peak", budget, MemoryBudget::peakBytes)
+        .baseUnit("bytes")
+        .description("The most bytes of the memory budget reserved at once since start")
+        .register(registry);
+    Gauge.builder("millrace.collector.memory.budget", budget, MemoryBudget::limitBytes)
+        .baseUnit("bytes")
+        .description("The configured memory budget (millrace.collector.memory-budget)")
+        .register(registry);
     for (Transport t : new Transport[] {Transport.TRANSPORT_REST, Transport.TRANSPORT_GRPC}) {
       accepted.put(t, events(t, "accepted", "none"));
+      overBudget.put(t, Counter.builder("millrace.collector.memory.refusals")
+          .description("Requests refused (503 / RESOURCE_EXHAUSTED) because the memory budget was full")
+          .tag("transport", name(t))
+          .register(registry));
     }
+  }
+
+  /** A request refused because the memory budget could not take it. */
+  public void overBudget(Transport transport) {
+    overBudget.get(transport).increment();
   }
 
   private Counter events(Transport transport, String outcome, String reason) {

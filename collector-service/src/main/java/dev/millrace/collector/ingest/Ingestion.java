@@ -1,10 +1,13 @@
 package dev.millrace.collector.ingest;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.millrace.collector.config.CollectorProperties;
 import dev.millrace.collector.config.PartitionKey;
+import dev.millrace.collector.memory.MemoryBudget;
+import dev.millrace.collector.memory.OverBudgetException;
 import dev.millrace.collector.sink.EventSink;
+import dev.millrace.collector.sink.KafkaSink;
 import dev.millrace.collector.validate.CheckedEvent;
 import dev.millrace.collector.validate.Rejection;
 import dev.millrace.proto.WireNames;
@@ -20,7 +23,6 @@ import dev.millrace.proto.v1.Transport;
 import dev.millrace.proto.v1.Violation;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,6 +32,11 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * What both edges share once events are checked: turn each into its Kafka record (a
  * {@code RawEvent} on the raw topic, or a {@code DeadLetter} on the collector's dead-letter topic),
  * send them all, and produce the per-event answer only once every record is acknowledged.
+ *
+ * <p>Each record's size is reserved in the memory budget before the record is serialized, and each
+ * answer's before it is built; once sent, the records are no longer referenced from here (the
+ * producer holds its own copy until the broker acknowledges), so what a caller keeps until the
+ * acknowledgement is the {@link Part}: the answers only.
  */
 public final class Ingestion {
 
@@ -60,9 +67,29 @@ public final class Ingestion {
   public record Prepared(List<EventResult> results, List<ProducerRecord<String, byte[]>> records,
                          int accepted, int rejected, List<Rejection> rejections) {}
 
-  public Prepared prepare(RequestInfo info, List<CheckedEvent> events) {
+  /** The answers of a sent part of a request, once Kafka acknowledged all its records. */
+  public record Part(List<EventResult> results, int accepted, int rejected) {}
+
+  /**
+   * What one answer ({@code EventResult}) is counted as in the memory budget: its text and about
+   * 64 bytes of fields and object headers.
+   */
+  static long resultBytes(String eventId, String field, String message) {
+    return 64L + eventId.length() + field.length() + message.length();
+  }
+
+  /**
+   * Builds the records and answers of checked events.
+   *
+   * @param records where each record's bytes are reserved (released by the caller once acknowledged)
+   * @param answers where each answer's bytes are reserved (released once the request is answered)
+   * @throws OverBudgetException when the budget cannot take the next record or answer; what was
+   *     reserved so far stays in the leases, for the caller to close
+   */
+  public Prepared prepare(RequestInfo info, List<CheckedEvent> events, MemoryBudget.Lease records,
+                          MemoryBudget.Lease answers) {
     List<EventResult> results = new ArrayList<>(events.size());
-    List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size());
+    List<ProducerRecord<String, byte[]>> built = new ArrayList<>(events.size());
     List<Rejection> rejections = new ArrayList<>();
     Timestamp receivedAt = Timestamp.newBuilder()
         .setSeconds(info.receivedAt().getEpochSecond()).setNanos(info.receivedAt().getNano()).build();
@@ -82,37 +109,42 @@ public final class Ingestion {
           .setEventId(e.eventIdAsSent());
       if (e.accepted()) {
         accepted++;
+        answers.reserve(resultBytes(e.eventIdAsSent(), "", ""));
         results.add(result.setStatus(EventStatus.EVENT_STATUS_ACCEPTED).build());
-        records.add(raw(e.event(), metadata));
+        built.add(raw(e.event(), metadata, records));
       } else {
         Rejection r = e.rejection();
         rejections.add(r);
+        answers.reserve(resultBytes(e.eventIdAsSent(), r.field(), r.message()));
         results.add(result.setStatus(EventStatus.EVENT_STATUS_REJECTED)
             .setReason(r.reason()).setField(r.field()).setMessage(r.message()).build());
-        records.add(deadLetter(e, metadata, receivedAt));
+        built.add(deadLetter(e, metadata, receivedAt, records));
       }
     }
-    return new Prepared(results, records, accepted, events.size() - accepted, rejections);
+    return new Prepared(results, built, accepted, events.size() - accepted, rejections);
   }
 
   /**
    * Sends a prepared part of a request. The future fails with
    * {@link dev.millrace.collector.sink.SinkUnavailableException} when any record was not acknowledged.
    */
-  public CompletableFuture<Prepared> send(Prepared prepared, Transport transport) {
+  public CompletableFuture<Part> send(Prepared prepared, Transport transport) {
+    // Captured apart from the records, so the records are garbage once the producer has them.
+    Part part = new Part(prepared.results(), prepared.accepted(), prepared.rejected());
+    List<Rejection> rejections = prepared.rejections();
     return sink.sendAll(prepared.records()).thenApply(v -> {
-      metrics.accepted(transport, prepared.accepted());
-      prepared.rejections().forEach(r -> metrics.rejected(transport, r.reason()));
-      return prepared;
+      metrics.accepted(transport, part.accepted());
+      rejections.forEach(r -> metrics.rejected(transport, r.reason()));
+      return part;
     });
   }
 
   /** The answer for a whole request, from its parts in order. */
-  public static BatchResult result(String requestId, List<Prepared> parts) {
+  public static BatchResult result(String requestId, List<Part> parts) {
     BatchResult.Builder result = BatchResult.newBuilder().setRequestId(requestId);
     int accepted = 0;
     int rejected = 0;
-    for (Prepared p : parts) {
+    for (Part p : parts) {
       accepted += p.accepted();
       rejected += p.rejected();
       result.addAllResults(p.results());
@@ -120,14 +152,17 @@ public final class Ingestion {
     return result.setAccepted(accepted).setRejected(rejected).build();
   }
 
-  private ProducerRecord<String, byte[]> raw(Event event, CollectorMetadata metadata) {
+  private ProducerRecord<String, byte[]> raw(Event event, CollectorMetadata metadata,
+                                             MemoryBudget.Lease records) {
     RecordHeaders headers = new RecordHeaders();
     headers.add(WireNames.HEADER_EVENT_ID, utf8(event.getEventId()));
     headers.add(WireNames.HEADER_EVENT_TYPE, utf8(event.getEventType()));
     headers.add(WireNames.HEADER_SCHEMA_VERSION, utf8(event.getSchemaVersion()));
     headers.add(WireNames.HEADER_CONTENT_TYPE, RAW_EVENT_TYPE);
-    byte[] value = RawEvent.newBuilder().setEvent(event).setMetadata(metadata).build().toByteArray();
-    return new ProducerRecord<>(rawTopic, null, key(event), value, headers);
+    RawEvent message = RawEvent.newBuilder().setEvent(event).setMetadata(metadata).build();
+    String key = key(event);
+    records.reserve(KafkaSink.size(key, message.getSerializedSize(), headers));
+    return new ProducerRecord<>(rawTopic, null, key, message.toByteArray(), headers);
   }
 
   private String key(Event event) {
@@ -143,13 +178,14 @@ public final class Ingestion {
   }
 
   private ProducerRecord<String, byte[]> deadLetter(CheckedEvent e, CollectorMetadata metadata,
-                                                    Timestamp failedAt) {
+                                                    Timestamp failedAt, MemoryBudget.Lease records) {
     Rejection r = e.rejection();
     byte[] original = e.original();
+    int length = original.length;
     String message = r.message();
-    if (original.length > maxOriginalBytes) {
+    if (length > maxOriginalBytes) {
       // An oversized event must not make its dead letter too large for Kafka (and fail the request).
-      original = Arrays.copyOf(original, maxOriginalBytes);
+      length = maxOriginalBytes;
       message += " (original truncated to " + maxOriginalBytes + " bytes)";
     }
     Event event = e.event();
@@ -157,7 +193,8 @@ public final class Ingestion {
         .setStage(Stage.STAGE_COLLECTOR)
         .setReason(r.reason())
         .setMessage(message)
-        .setOriginal(ByteString.copyFrom(original))
+        // wrapped, not copied: nothing writes to a checked event's original bytes
+        .setOriginal(UnsafeByteOperations.unsafeWrap(original, 0, length))
         .setSourcePartition(-1)
         .setSourceOffset(-1)
         .setFailedAt(failedAt)
@@ -174,6 +211,7 @@ public final class Ingestion {
     addIfPresent(headers, WireNames.HEADER_SCHEMA_VERSION, event.getSchemaVersion());
     headers.add(WireNames.HEADER_REASON, utf8(r.reason().name()));
     headers.add(WireNames.HEADER_CONTENT_TYPE, DEAD_LETTER_TYPE);
+    records.reserve(KafkaSink.size(e.eventIdAsSent(), letter.getSerializedSize(), headers));
     return new ProducerRecord<>(deadLetterTopic, null, e.eventIdAsSent(), letter.toByteArray(), headers);
   }
 

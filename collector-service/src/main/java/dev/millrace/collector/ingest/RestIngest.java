@@ -1,6 +1,8 @@
 package dev.millrace.collector.ingest;
 
 import dev.millrace.collector.auth.WriteKeys;
+import dev.millrace.collector.memory.MemoryBudget;
+import dev.millrace.collector.memory.OverBudgetException;
 import dev.millrace.collector.sink.SinkUnavailableException;
 import dev.millrace.collector.validate.CheckedEvent;
 import dev.millrace.collector.validate.JsonEventDecoder;
@@ -14,7 +16,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,7 +28,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
@@ -44,6 +44,13 @@ import tools.jackson.core.json.JsonFactory;
  * each limit is enforced before the next step costs anything: write key, media type, declared
  * length, bytes read, bytes after gzip, event count. The answer is sent only after Kafka
  * acknowledged every record of the request (async: no servlet thread waits for the broker).
+ *
+ * <p>What the request holds is reserved in the memory budget before it is held: the declared body
+ * before it is read (or each chunk of a body of unknown length), each chunk of the decompressed
+ * body, the decoded events (twice the body: each keeps a copy of its text and of its payload), and
+ * each record and answer (see {@link Ingestion}). The body and the decoded events are given back
+ * once the records are built, the rest once the answer is made. A request the budget cannot take
+ * is answered 503 with {@code Retry-After}, having claimed nothing accepted.
  */
 @RestController
 public class RestIngest {
@@ -59,18 +66,21 @@ public class RestIngest {
   private final Clock clock;
   private final long maxBodyBytes;
   private final Duration retryAfter;
+  private final MemoryBudget budget;
 
   public RestIngest(WriteKeys writeKeys, JsonEventDecoder decoder, Ingestion ingestion,
                     ClientIps clientIps, IngestMetrics metrics, Clock clock, long maxBodyBytes,
-                    Duration retryAfter) {
+                    Duration retryAfter, MemoryBudget budget) {
     this.writeKeys = writeKeys;
     this.decoder = decoder;
     this.ingestion = ingestion;
     this.clientIps = clientIps;
     this.metrics = metrics;
     this.clock = clock;
-    this.maxBodyBytes = maxBodyBytes;
+    // one array holds the body: the JSON parser cuts each event's payload out of it
+    this.maxBodyBytes = Math.min(maxBodyBytes, Integer.MAX_VALUE - 8);
     this.retryAfter = retryAfter;
+    this.budget = budget;
   }
 
   @PostMapping("/v1/events")
@@ -79,13 +89,17 @@ public class RestIngest {
     Instant receivedAt = clock.instant();
     String requestId = UUID.randomUUID().toString();
     CompletableFuture<ResponseEntity<byte[]>> answer;
+    String refusedAs = null;
     try {
       answer = handle(request, requestId, receivedAt);
     } catch (Refusal refusal) {
       answer = CompletableFuture.completedFuture(refusal.response);
+      refusedAs = refusal.outcome;
     }
+    String fixedOutcome = refusedAs;
     return answer.whenComplete((response, e) -> metrics.request(Transport.TRANSPORT_REST,
-        response == null ? "error" : outcome(response.getStatusCode().value()),
+        fixedOutcome != null ? fixedOutcome
+            : response == null ? "error" : outcome(response.getStatusCode().value()),
         Duration.ofNanos(System.nanoTime() - started)));
   }
 
@@ -98,13 +112,48 @@ public class RestIngest {
     }
     checkMediaType(request.getContentType(), requestId);
     boolean gzip = gzip(request.getHeader(HttpHeaders.CONTENT_ENCODING), requestId);
-    if (request.getContentLengthLong() > maxBodyBytes) {
+    long declared = request.getContentLengthLong();
+    if (declared > maxBodyBytes) {
       throw tooLarge(requestId);
     }
-    byte[] body = readAtMost(request.getInputStream(), requestId);
-    if (gzip) {
-      body = gunzip(body, requestId);
+    MemoryBudget.Lease lease = budget.lease();
+    boolean handedOff = false;
+    try {
+      CompletableFuture<ResponseEntity<byte[]>> answer =
+          ingest(request, requestId, receivedAt, keyId.get(), gzip, declared, lease);
+      handedOff = true;
+      // acknowledged or failed: the producer holds nothing of the request any more
+      return answer.whenComplete((response, e) -> lease.close());
+    } catch (OverBudgetException e) {
+      metrics.overBudget(Transport.TRANSPORT_REST);
+      throw new Refusal(Problems.unavailable(OverBudgetException.ANSWER, requestId, retryAfter), "over_budget");
+    } finally {
+      if (!handedOff) {
+        lease.close();
+      }
     }
+  }
+
+  /** The request from its body on, with everything it holds reserved in {@code lease}. */
+  private CompletableFuture<ResponseEntity<byte[]>> ingest(HttpServletRequest request, String requestId,
+      Instant receivedAt, String keyId, boolean gzip, long declared, MemoryBudget.Lease lease)
+      throws IOException, Refusal {
+    byte[] body;
+    try {
+      body = declared >= 0
+          ? RequestBodies.readDeclared(request.getInputStream(), (int) declared, lease)
+          : RequestBodies.readUpTo(request.getInputStream(), maxBodyBytes, lease);
+    } catch (RequestBodies.TooLargeException e) {
+      throw tooLarge(requestId);
+    }
+    if (gzip) {
+      byte[] inflated = gunzip(body, lease, requestId);
+      lease.release(body.length);
+      body = inflated;
+    }
+    // Each decoded event keeps a copy of its text and of its payload, both slices of the body.
+    long decoded = 2L * body.length;
+    lease.reserve(decoded);
     List<CheckedEvent> events;
     try {
       events = decoder.decode(body);
@@ -114,11 +163,14 @@ public class RestIngest {
     } catch (TooManyEventsException e) {
       throw refuse(HttpStatus.CONTENT_TOO_LARGE, "Content Too Large", e.getMessage(), requestId);
     }
+    lease.release(body.length);
+    body = null; // what the budget no longer counts must not stay reachable from this frame
     String clientIp = clientIps.resolve(request.getRemoteAddr(), forwardedFor(request));
-    RequestInfo info = new RequestInfo(requestId, receivedAt, clientIp, keyId.get(),
-        Transport.TRANSPORT_REST);
-    Ingestion.Prepared prepared = ingestion.prepare(info, events);
-    CompletableFuture<Ingestion.Prepared> sent;
+    RequestInfo info = new RequestInfo(requestId, receivedAt, clientIp, keyId, Transport.TRANSPORT_REST);
+    Ingestion.Prepared prepared = ingestion.prepare(info, events, lease, lease);
+    events = null;
+    lease.release(decoded);
+    CompletableFuture<Ingestion.Part> sent;
     try {
       sent = ingestion.send(prepared, Transport.TRANSPORT_REST);
     } catch (SinkUnavailableException e) {
@@ -202,21 +254,17 @@ public class RestIngest {
         "Content-Encoding must be gzip or identity", requestId);
   }
 
-  private byte[] readAtMost(InputStream in, String requestId) throws IOException, Refusal {
-    byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-    if (body.length > maxBodyBytes) {
-      throw tooLarge(requestId);
-    }
-    return body;
-  }
-
-  /** Decompresses up to the body limit: a small gzip bomb costs us at most that much memory. */
-  private byte[] gunzip(byte[] compressed, String requestId) throws Refusal {
+  /**
+   * Decompresses up to the body limit into reserved chunks: a gzip bomb costs at most that much, and
+   * only what the budget agreed to.
+   */
+  private byte[] gunzip(byte[] compressed, MemoryBudget.Lease lease, String requestId) throws Refusal {
     try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed), 8192)) {
-      return readAtMost(in, requestId);
-    } catch (ZipException | java.io.EOFException e) {
-      throw refuse(HttpStatus.BAD_REQUEST, "Malformed Body", "the body is not valid gzip", requestId);
+      return RequestBodies.readUpTo(in, maxBodyBytes, lease);
+    } catch (RequestBodies.TooLargeException e) {
+      throw tooLarge(requestId);
     } catch (IOException e) {
+      // ZipException, EOFException (truncated): the client's fault, never retried
       throw refuse(HttpStatus.BAD_REQUEST, "Malformed Body", "the body is not valid gzip", requestId);
     }
   }
@@ -260,10 +308,17 @@ public class RestIngest {
   /** A whole-request refusal, thrown to leave {@link #handle} early. */
   private static final class Refusal extends Exception {
     final transient ResponseEntity<byte[]> response;
+    /** The request metric's outcome when the status alone does not say it, else null. */
+    final String outcome;
 
     Refusal(ResponseEntity<byte[]> response) {
+      this(response, null);
+    }
+
+    Refusal(ResponseEntity<byte[]> response, String outcome) {
       super(null, null, false, false);
       this.response = response;
+      this.outcome = outcome;
     }
   }
 }

@@ -97,11 +97,19 @@ public final class KafkaSink implements EventSink, AutoCloseable {
   }
 
   static long size(ProducerRecord<String, byte[]> record) {
-    long size = record.value() == null ? 0 : record.value().length;
-    if (record.key() != null) {
-      size += record.key().getBytes(StandardCharsets.UTF_8).length;
+    return size(record.key(), record.value() == null ? 0 : record.value().length, record.headers());
+  }
+
+  /**
+   * A record's size as the in-flight cap and the memory budget count it, from its value's size,
+   * so that it can be reserved before the value is serialized.
+   */
+  public static long size(String key, int valueBytes, Iterable<Header> headers) {
+    long size = valueBytes;
+    if (key != null) {
+      size += key.getBytes(StandardCharsets.UTF_8).length;
     }
-    for (Header h : record.headers()) {
+    for (Header h : headers) {
       size += h.key().length() + (h.value() == null ? 0 : h.value().length);
     }
     return size;

@@ -49,6 +49,8 @@ class CollectorPropertiesTest {
     assertThat(props.limits().maxPastAge()).isEqualTo(Duration.ofDays(30));
     assertThat(props.grpc().port()).isEqualTo(9090);
     assertThat(props.maxInFlightBytes()).isEqualTo(DataSize.ofMegabytes(64));
+    assertThat(props.memoryBudget()).isEqualTo(DataSize.ofMegabytes(128));
+    assertThat(props.grpc().streamWindow()).isEqualTo(DataSize.ofMegabytes(8));
     assertThat(props.instanceId()).isNotBlank();
     assertThat(props.kafka()).containsEntry("bootstrap.servers", "localhost:1");
   }
@@ -61,7 +63,9 @@ class CollectorPropertiesTest {
         "MILLRACE_COLLECTOR_LIMITS_MAXBATCHEVENTS", "50",
         "MILLRACE_COLLECTOR_PARTITIONKEY", "USER_ID",
         "MILLRACE_COLLECTOR_TRUSTEDPROXIES", "10.0.0.0/8,192.168.0.1",
-        "MILLRACE_COLLECTOR_GRPC_PORT", "9999");
+        "MILLRACE_COLLECTOR_GRPC_PORT", "9999",
+        "MILLRACE_COLLECTOR_MEMORYBUDGET", "256MB",
+        "MILLRACE_COLLECTOR_GRPC_STREAMWINDOW", "2MB");
     Binder binder = new Binder(ConfigurationPropertySources.from(
         new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, env)));
 
@@ -73,6 +77,8 @@ class CollectorPropertiesTest {
     assertThat(props.partitionKey()).isEqualTo(PartitionKey.USER_ID);
     assertThat(props.trustedProxies()).containsExactly("10.0.0.0/8", "192.168.0.1");
     assertThat(props.grpc().port()).isEqualTo(9999);
+    assertThat(props.memoryBudget()).isEqualTo(DataSize.ofMegabytes(256));
+    assertThat(props.grpc().streamWindow()).isEqualTo(DataSize.ofMegabytes(2));
   }
 
   @Test
@@ -112,6 +118,30 @@ class CollectorPropertiesTest {
 
     assertThatThrownBy(() -> bind(p)).rootCause().hasMessage(
         "millrace.collector.limits.max-event-bytes (16777216 bytes) must not exceed millrace.collector.limits.max-body-bytes (8388608 bytes)");
+  }
+
+  @Test
+  void theMemoryBudgetMustHoldTheLargestRequestBesideAStreamWindow() {
+    Map<String, Object> p = valid();
+    p.put("millrace.collector.memory-budget", "16MB");
+    p.put("server.port", "0");
+    p.put("millrace.collector.grpc.port", "0");
+
+    assertThatThrownBy(() -> CollectorApplication.start(p).close()).rootCause().hasMessage(
+        "millrace.collector.memory-budget (16777216 bytes) must be at least 4 times "
+            + "millrace.collector.limits.max-body-bytes (8388608 bytes) plus millrace.collector.grpc.stream-window "
+            + "(8388608 bytes), 41943040 bytes: a request of the largest size holds up to 4 times its size at once, "
+            + "and must fit beside one stream's window");
+
+    Map<String, Object> grpc = valid();
+    grpc.put("millrace.collector.grpc.max-inbound-message-bytes", "32MB");
+    assertThatThrownBy(() -> bind(grpc)).rootCause().hasMessageStartingWith(
+        "millrace.collector.memory-budget (134217728 bytes) must be at least 4 times "
+            + "millrace.collector.grpc.max-inbound-message-bytes (33554432 bytes) plus");
+
+    Map<String, Object> exact = valid();
+    exact.put("millrace.collector.memory-budget", "40MB");
+    assertThat(bind(exact).memoryBudget()).isEqualTo(DataSize.ofMegabytes(40));
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.collector.config.CollectorProperties;
 import dev.millrace.collector.config.PartitionKey;
+import dev.millrace.collector.memory.MemoryBudget;
 import dev.millrace.collector.testing.FakeSink;
 import dev.millrace.collector.testing.Fixtures;
 import dev.millrace.collector.validate.CheckedEvent;
@@ -20,16 +21,19 @@ class IngestionTest {
   private static List<String> keys(PartitionKey partitionKey, Event... events) {
     CollectorProperties base = Fixtures.properties();
     CollectorProperties props = new CollectorProperties(base.instanceId(), base.writeKeys(),
-        base.trustedProxies(), partitionKey, base.maxInFlightBytes(), base.retryAfter(),
+        base.trustedProxies(), partitionKey, base.maxInFlightBytes(), base.memoryBudget(), base.retryAfter(),
         base.kafkaProbeInterval(), base.topics(), base.limits(), base.grpc(), base.kafka());
     FakeSink sink = new FakeSink();
-    Ingestion ingestion = new Ingestion(props, sink, new IngestMetrics(new SimpleMeterRegistry(), sink));
+    MemoryBudget budget = new MemoryBudget(props.memoryBudget().toBytes());
+    Ingestion ingestion = new Ingestion(props, sink, new IngestMetrics(new SimpleMeterRegistry(), sink, budget));
     List<CheckedEvent> checked = new java.util.ArrayList<>();
     for (int i = 0; i < events.length; i++) {
       checked.add(new CheckedEvent(i, events[i].getEventId(), events[i], null, new byte[0]));
     }
     RequestInfo info = new RequestInfo("r", Fixtures.NOW, "", "k", Transport.TRANSPORT_REST);
-    return ingestion.prepare(info, checked).records().stream().map(ProducerRecord::key).toList();
+    try (MemoryBudget.Lease lease = budget.lease()) {
+      return ingestion.prepare(info, checked, lease, lease).records().stream().map(ProducerRecord::key).toList();
+    }
   }
 
   private static Event event(String id, String userId, String anonymousId) {

@@ -32,11 +32,27 @@ public final class Fixtures {
   }
 
   public static CollectorProperties properties(CollectorProperties.Limits limits, List<String> proxies) {
+    return properties(limits, proxies, DataSize.ofMegabytes(64),
+        new CollectorProperties.Grpc(0, DataSize.ofMegabytes(4), Duration.ofSeconds(5), DataSize.ofMegabytes(4)));
+  }
+
+  public static CollectorProperties properties(CollectorProperties.Limits limits, List<String> proxies,
+                                               DataSize memoryBudget, CollectorProperties.Grpc grpc) {
     return new CollectorProperties("collector-test-1", Map.of(WRITE_KEY_ID, WriteKeys.hash(WRITE_KEY)),
-        proxies, PartitionKey.EVENT_ID, DataSize.ofMegabytes(8), Duration.ofSeconds(2),
-        Duration.ofSeconds(2), new CollectorProperties.Topics("raw", "dead"), limits,
-        new CollectorProperties.Grpc(0, DataSize.ofMegabytes(4), Duration.ofSeconds(5)),
+        proxies, PartitionKey.EVENT_ID, DataSize.ofMegabytes(8), memoryBudget, Duration.ofSeconds(2),
+        Duration.ofSeconds(2), new CollectorProperties.Topics("raw", "dead"), limits, grpc,
         Map.of("bootstrap.servers", "localhost:1"));
+  }
+
+  /**
+   * A small collector for memory tests: bodies and gRPC messages up to {@code maxRequest}, a stream
+   * window of {@code window}, and the given budget.
+   */
+  public static CollectorProperties smallBudget(DataSize maxRequest, DataSize window, DataSize budget) {
+    CollectorProperties.Limits limits = new CollectorProperties.Limits(maxRequest, 1000, 1_000_000,
+        DataSize.ofKilobytes(16), 256, 8, Duration.ofMinutes(10), Duration.ofDays(30));
+    return properties(limits, List.of(), budget,
+        new CollectorProperties.Grpc(0, maxRequest, Duration.ofSeconds(5), window));
   }
 
   /** A valid event's JSON, occurred one minute before {@link #NOW}. */

@@ -10,6 +10,7 @@ import dev.millrace.collector.ingest.IngestMetrics;
 import dev.millrace.collector.ingest.Ingestion;
 import dev.millrace.collector.ingest.OpenApiDocument;
 import dev.millrace.collector.ingest.RestIngest;
+import dev.millrace.collector.memory.MemoryBudget;
 import dev.millrace.collector.validate.EventValidator;
 import dev.millrace.collector.validate.JsonEventDecoder;
 import io.grpc.ServerServiceDefinition;
@@ -23,6 +24,7 @@ public final class TestCollector {
   public final CollectorProperties props;
   public final FakeSink sink = new FakeSink();
   public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  public final MemoryBudget budget;
   public final EventValidator validator;
   public final RestIngest rest;
   public final ServerServiceDefinition grpc;
@@ -33,14 +35,16 @@ public final class TestCollector {
 
   public TestCollector(CollectorProperties props) {
     this.props = props;
+    budget = new MemoryBudget(props.memoryBudget().toBytes());
     validator = new EventValidator(props.limits(), Fixtures.CLOCK);
-    IngestMetrics metrics = new IngestMetrics(registry, sink);
+    IngestMetrics metrics = new IngestMetrics(registry, sink, budget);
     Ingestion ingestion = new Ingestion(props, sink, metrics);
     WriteKeys keys = new WriteKeys(props.writeKeys());
     ClientIps ips = new ClientIps(props.trustedProxies());
     rest = new RestIngest(keys, new JsonEventDecoder(validator), ingestion, ips, metrics, Fixtures.CLOCK,
-        props.limits().maxBodyBytes().toBytes(), props.retryAfter());
-    grpc = GrpcDefinition.of(new GrpcIngest(validator, ingestion, metrics, Fixtures.CLOCK),
+        props.limits().maxBodyBytes().toBytes(), props.retryAfter(), budget);
+    grpc = GrpcDefinition.of(new GrpcIngest(validator, ingestion, metrics, Fixtures.CLOCK, budget,
+        props.grpc().maxInboundMessageBytes().toBytes(), props.grpc().streamWindow().toBytes()),
         new GrpcAuth(keys, ips));
   }
 
