@@ -104,7 +104,7 @@ public final class FakeEnrichmentService extends EnrichmentServiceGrpc.Enrichmen
         Context c = item.getContext();
         r.setEnrichment(Enrichment.newBuilder().setAnonymizedIp("203.0.113.0").setEnrichmentVersion("fake-1")
                 .addApplied("pii"))
-            .setPseudonymizedContext(c.toBuilder().setUserId(pseudonym(c.getUserId())).setIp("203.0.113.0"))
+            .setPseudonymizedContext(pseudonymized(c))
             .setPseudonymizedPayloadJson(pseudonymizedPayload(item.getPayloadJson()))
             .setAnonymizedClientIp("198.51.100.0");
       }
@@ -112,6 +112,15 @@ public final class FakeEnrichmentService extends EnrichmentServiceGrpc.Enrichmen
     }
     responses.onNext(out.build());
     responses.onCompleted();
+  }
+
+  /** The context as the fake answers it: ids pseudonymised (the anonymous id only when set), IP cut. */
+  private static Context pseudonymized(Context c) {
+    Context.Builder b = c.toBuilder().setUserId(pseudonym(c.getUserId())).setIp("203.0.113.0");
+    if (!c.getAnonymousId().isEmpty()) {
+      b.setAnonymousId(pseudonym(c.getAnonymousId()));
+    }
+    return b.build();
   }
 
   @Override

@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.Topology;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -79,6 +80,25 @@ public class EnricherConfiguration {
     EnricherProperties.Enrichment e = p.enrichment();
     return new EnrichOptions(e.batchSize(), e.linger(), e.maxPending(), e.maxBlock(),
         new Backoff(e.backoffInitial(), e.backoffMax(), () -> ThreadLocalRandom.current().nextDouble()),
-        e.onUnavailable(), e.unavailableBound());
+        e.onUnavailable(), e.unavailableBound(), maxRecordBytes(p));
+  }
+
+  /**
+   * The producer's {@code max.request.size}, as Kafka Streams will configure it from {@code
+   * millrace.enricher.kafka.*}: a record over it fails its send, and under exactly-once that fails
+   * the whole transaction, again on every retry, so the processor keeps its outputs under it.
+   */
+  static int maxRecordBytes(EnricherProperties p) {
+    String v = p.kafka().getOrDefault("producer." + ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        p.kafka().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+    if (v == null || v.isBlank()) {
+      return EnrichOptions.DEFAULT_MAX_RECORD_BYTES;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException ex) {
+      throw new IllegalArgumentException("millrace.enricher.kafka." + ProducerConfig.MAX_REQUEST_SIZE_CONFIG
+          + " must be a number of bytes, was '" + v + "'", ex);
+    }
   }
 }

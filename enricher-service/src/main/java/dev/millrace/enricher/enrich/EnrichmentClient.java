@@ -77,7 +77,13 @@ public final class EnrichmentClient implements Enricher {
     Futures.addCallback(call, new FutureCallback<>() {
       @Override
       public void onSuccess(EnrichResponseBytes response) {
-        result.complete(inItemOrder(items, response.getResultsList()));
+        try {
+          result.complete(inItemOrder(items, response.getResultsList()));
+        } catch (RuntimeException | StackOverflowError e) {
+          // Thrown here it would be lost in gRPC's executor and the call would never complete; the
+          // caller sends the batch's records one per call and dead-letters the one that fails.
+          result.completeExceptionally(e);
+        }
       }
 
       @Override

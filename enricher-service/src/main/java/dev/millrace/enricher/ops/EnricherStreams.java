@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -23,25 +22,36 @@ public final class EnricherStreams implements SmartLifecycle {
   private final Properties properties;
   private final Duration closeTimeout;
   private final MeterRegistry registry;
+  private final StreamThreadFailures failures;
   private volatile KafkaStreams streams;
   private KafkaStreamsMetrics metrics;
 
   public EnricherStreams(Topology topology, Properties properties, Duration closeTimeout, MeterRegistry registry) {
+    this(topology, properties, closeTimeout, registry, new StreamThreadFailures());
+  }
+
+  public EnricherStreams(Topology topology, Properties properties, Duration closeTimeout, MeterRegistry registry,
+                         StreamThreadFailures failures) {
     this.topology = topology;
     this.properties = properties;
     this.closeTimeout = closeTimeout;
     this.registry = registry;
+    this.failures = failures;
+  }
+
+  /** The stream threads' uncaught-exception handler. */
+  public StreamThreadFailures failures() {
+    return failures;
   }
 
   @Override
   public synchronized void start() {
     KafkaStreams s = new KafkaStreams(topology, properties);
-    // An unexpected exception must not stop the enricher: exactly-once aborts the thread's open
-    // transaction, and a fresh thread resumes from the last commit without loss or duplicates.
-    s.setUncaughtExceptionHandler(e -> {
-      log.error("stream thread failed; replacing it", e);
-      return StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    // Records that make the enricher fail are dead-lettered by the processor; what reaches this
+    // handler is not a record's fault. A few threads are replaced (exactly-once aborts the failed
+    // thread's transaction and a fresh one resumes from the last commit), then the instance stops
+    // with health DOWN instead of replacing threads forever.
+    s.setUncaughtExceptionHandler(failures);
     s.setStateListener((now, before) -> log.info("kafka streams {} -> {}", before, now));
     metrics = new KafkaStreamsMetrics(s);
     metrics.bindTo(registry);

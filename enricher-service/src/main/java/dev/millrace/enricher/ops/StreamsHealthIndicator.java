@@ -7,7 +7,8 @@ import org.springframework.boot.health.contributor.Status;
 
 /**
  * Ready only while Kafka Streams is RUNNING: not while it starts, restores the pending store or
- * rebalances, and never after it has failed. Part of the readiness group (application.yml).
+ * rebalances, and never after it has failed: then DOWN, with the failure that stopped it in the
+ * details ({@link StreamThreadFailures}). Part of the readiness group (application.yml).
  */
 public final class StreamsHealthIndicator implements HealthIndicator {
 
@@ -25,6 +26,11 @@ public final class StreamsHealthIndicator implements HealthIndicator {
       case CREATED, REBALANCING, PENDING_SHUTDOWN -> Status.OUT_OF_SERVICE;
       case NOT_RUNNING, PENDING_ERROR, ERROR -> Status.DOWN;
     };
-    return Health.status(status).withDetail("state", state.name()).build();
+    Health.Builder health = Health.status(status).withDetail("state", state.name());
+    Throwable fatal = streams.failures().fatal();
+    if (fatal != null && status == Status.DOWN) {
+      health.withDetail("failure", StreamThreadFailures.describe(fatal));
+    }
+    return health.build();
   }
 }

@@ -3,6 +3,7 @@ package dev.millrace.enricher.topology;
 import dev.millrace.enricher.topology.Outputs.Source;
 import dev.millrace.proto.v1.DeadLetter;
 import dev.millrace.proto.v1.ReasonCode;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A safety net: the topology reads raw values as bytes and decodes them itself, so no record should
  * fail to deserialize. If one ever does, it goes to the dead-letter topic as UNDECODABLE, in the
- * same transaction, instead of stopping the stream thread.
+ * same transaction, instead of stopping the stream thread, keyed by its source topic, partition and
+ * offset (never by its raw key, which may be a user id).
  */
 public final class DeadLetterDeserializationHandler implements DeserializationExceptionHandler {
 
@@ -46,7 +48,9 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
         .build();
     // A record without a timestamp (-1) gets the producer's time rather than failing the send.
     Long timestamp = record.timestamp() >= 0 ? record.timestamp() : null;
-    return Response.resume(List.of(new ProducerRecord<>(topic, null, timestamp, record.key(),
+    // Keyed by where it was read from: the raw key may be a user id, which must not travel on.
+    byte[] key = Outputs.deadLetterKey(deadLetter).getBytes(StandardCharsets.UTF_8);
+    return Response.resume(List.of(new ProducerRecord<>(topic, null, timestamp, key,
         deadLetter.toByteArray(), Outputs.deadLetterHeaders(deadLetter))));
   }
 }

@@ -15,6 +15,18 @@ import java.time.Duration;
  * @param backoff the waits between failed calls
  * @param onUnavailable what to do once the API has been unavailable for {@code unavailableBound}
  * @param unavailableBound how long an outage lasts before {@code onUnavailable} applies
+ * @param maxRecordBytes the largest output record the producer takes (its {@code max.request.size}):
+ *     an enriched event over it is dead-lettered, a dead letter over it has its original cut
  */
 public record EnrichOptions(int batchSize, Duration linger, int maxPending, Duration maxBlock,
-                            Backoff backoff, OnUnavailable onUnavailable, Duration unavailableBound) {}
+                            Backoff backoff, OnUnavailable onUnavailable, Duration unavailableBound,
+                            int maxRecordBytes) {
+
+  /** Kafka's default {@code max.request.size}. */
+  public static final int DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+
+  public EnrichOptions(int batchSize, Duration linger, int maxPending, Duration maxBlock, Backoff backoff,
+                       OnUnavailable onUnavailable, Duration unavailableBound) {
+    this(batchSize, linger, maxPending, maxBlock, backoff, onUnavailable, unavailableBound, DEFAULT_MAX_RECORD_BYTES);
+  }
+}

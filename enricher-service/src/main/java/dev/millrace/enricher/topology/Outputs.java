@@ -53,6 +53,57 @@ final class Outputs {
         .build();
   }
 
+  /**
+   * The enriched record's key. The raw key is whatever the collector's {@code partition-key} chose:
+   * the event id, the user id, the anonymous id or the source. A key that is the raw event's user id
+   * (or anonymous id) becomes that field's value in the enriched event, as the enrichment API
+   * returned it, so a user's events still share a partition (the pseudonym is a keyed hash of the
+   * id) and the key says no more than the value it keys. The field is found by comparing the key to
+   * the raw event rather than by configuration, which could drift from the collector's.
+   *
+   * <ul>
+   *   <li>no key: none;
+   *   <li>the user id, else the anonymous id: that field of the enriched event; the event id if
+   *       the API left the field empty;
+   *   <li>the event id or the source: unchanged (no PII);
+   *   <li>anything else (not a collector key: its provenance, and so its PII, is unknown): the
+   *       event id.
+   * </ul>
+   */
+  static String enrichedKey(String rawKey, RawEventBytes raw, EnrichedEventBytes out) {
+    if (rawKey == null) {
+      return null;
+    }
+    EventBytes event = raw.getEvent();
+    ByteString key = ByteString.copyFromUtf8(rawKey);
+    if (!event.getContext().getUserId().isEmpty() && key.equals(event.getContext().getUserId())) {
+      return orEventId(out.getRaw().getEvent().getContext().getUserId(), event);
+    }
+    if (!event.getContext().getAnonymousId().isEmpty() && key.equals(event.getContext().getAnonymousId())) {
+      return orEventId(out.getRaw().getEvent().getContext().getAnonymousId(), event);
+    }
+    if (key.equals(event.getEventId()) || key.equals(event.getSource())) {
+      return rawKey;
+    }
+    return event.getEventId().toStringUtf8();
+  }
+
+  private static String orEventId(ByteString pseudonymised, EventBytes event) {
+    return (pseudonymised.isEmpty() ? event.getEventId() : pseudonymised).toStringUtf8();
+  }
+
+  /**
+   * A dead letter's key: never the raw key, which may be a user id. The event id when the record
+   * was readable enough to have one, otherwise where the record was read from,
+   * {@code <topic>-<partition>@<offset>} (unique, and stable across a replay of the same input).
+   */
+  static String deadLetterKey(DeadLetter deadLetter) {
+    if (!deadLetter.getEventId().isEmpty()) {
+      return deadLetter.getEventId();
+    }
+    return deadLetter.getSourceTopic() + "-" + deadLetter.getSourcePartition() + "@" + deadLetter.getSourceOffset();
+  }
+
   /** A dead letter for a record that decoded as a RawEvent (its strings checked for UTF-8). */
   static DeadLetter deadLetter(ReasonCode reason, String message, byte[] original, Source source,
                                RawEventBytes raw, List<Violation> violations, long nowMillis) {

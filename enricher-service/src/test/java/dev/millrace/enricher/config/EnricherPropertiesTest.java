@@ -51,6 +51,16 @@ class EnricherPropertiesTest {
   }
 
   @Test
+  void theTopologyKeepsItsRecordsUnderTheProducersMaxRequestSize() {
+    assertThat(EnricherConfiguration.options(bind(Map.of())).maxRecordBytes()).isEqualTo(1024 * 1024);
+    assertThat(EnricherConfiguration.options(bind(Map.of("millrace.enricher.kafka.max.request.size", "2000000")))
+        .maxRecordBytes()).isEqualTo(2_000_000);
+    assertThat(EnricherConfiguration.options(bind(Map.of("millrace.enricher.kafka.max.request.size", "2000000",
+        "millrace.enricher.kafka.producer.max.request.size", "3000000"))).maxRecordBytes())
+        .as("the producer-prefixed key wins, as in Kafka Streams").isEqualTo(3_000_000);
+  }
+
+  @Test
   void aBadValueIsRefusedNamingItsKey() {
     assertThat(messageOf(Map.of("millrace.enricher.enrichment.batch-size", "0")))
         .isEqualTo("millrace.enricher.enrichment.batch-size must be between 1 and 10000");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.millrace.enricher.EnricherApplication;
 import dev.millrace.localstack.KafkaServer;
 import dev.millrace.localstack.LocalStackExtension;
+import dev.millrace.proto.v1.DeadLetter;
 import dev.millrace.proto.v1.ReasonCode;
 import java.io.File;
 import java.net.URI;
@@ -117,14 +118,19 @@ class EnricherIT {
     return t;
   }
 
-  /** Every produced key ends up exactly once, on the topic and with the reason its kind demands. */
+  private Outcomes outcomes(Run run, List<MixedEvents.Item> items) {
+    return new Outcomes(kafka.bootstrapServers(), run.enriched, run.deadLetter, PARTITIONS,
+        MixedEvents.idsByValue(items));
+  }
+
+  /** Every produced event ends up exactly once, on the topic and with the reason its kind demands. */
   private static void assertExactlyOnce(List<MixedEvents.Item> items, Outcomes outcomes) {
     assertThat(outcomes.duplicates()).as("event ids written more than once").isEmpty();
     assertThat(outcomes.total()).as("enriched + dead-lettered").isEqualTo(items.size());
-    Map<String, MixedEvents.Item> byKey = MixedEvents.byKey(items);
+    Map<String, MixedEvents.Item> byKey = MixedEvents.byId(items);
     assertThat(outcomes.enriched.keySet())
         .containsExactlyInAnyOrderElementsOf(items.stream().filter(MixedEvents.Item::enriched)
-            .map(MixedEvents.Item::key).toList());
+            .map(MixedEvents.Item::id).toList());
     Map<ReasonCode, Long> expected = items.stream().filter(i -> !i.enriched())
         .collect(Collectors.groupingBy(MixedEvents.Item::expected, Collectors.counting()));
     Map<ReasonCode, Long> actual = outcomes.deadLetters.values().stream()
@@ -134,12 +140,40 @@ class EnricherIT {
         assertThat(dl.getReason()).as("reason of %s", key).isEqualTo(byKey.get(key).expected()));
   }
 
+  /**
+   * A record keyed by the user id is enriched under the user id's pseudonym (the real API's HMAC,
+   * the same for every event of the user), one keyed by its event id under it; dead letters are
+   * keyed by the event id, or by their source offset when undecodable. The raw user id is no key.
+   */
+  private static void assertKeysCarryNoPii(List<MixedEvents.Item> items, Outcomes outcomes) {
+    Map<String, MixedEvents.Item> byId = MixedEvents.byId(items);
+    assertThat(outcomes.enrichedKeys).allSatisfy((id, key) -> {
+      if (byId.get(id).keyedByUser()) {
+        assertThat(key).isEqualTo(outcomes.enrichedEvents.get(id).getRaw().getEvent().getContext().getUserId());
+      } else {
+        assertThat(key).isEqualTo(id);
+      }
+    });
+    assertThat(outcomes.enrichedKeys.entrySet().stream().filter(e -> byId.get(e.getKey()).keyedByUser())
+        .map(Map.Entry::getValue).distinct().toList()).as("one user, one key").hasSize(1);
+    assertThat(outcomes.deadLetterKeys).allSatisfy((id, key) -> {
+      if (byId.get(id).expected() == ReasonCode.UNDECODABLE) {
+        DeadLetter dl = outcomes.deadLetters.get(id);
+        assertThat(key).isEqualTo(dl.getSourceTopic() + "-" + dl.getSourcePartition() + "@" + dl.getSourceOffset());
+      } else {
+        assertThat(key).isEqualTo(id);
+      }
+    });
+    assertThat(outcomes.enrichedKeys.values()).doesNotContain(MixedEvents.USER_ID);
+    assertThat(outcomes.deadLetterKeys.values()).doesNotContain(MixedEvents.USER_ID);
+  }
+
   @Test
   void tenThousandMixedEventsEndUpExactlyOnceEnrichedOrDeadLettered() throws Exception {
     Run run = Run.create(kafka);
     List<MixedEvents.Item> items = MixedEvents.generate(EVENTS, run.id);
     try (EnrichmentApi api = startEnrichmentApi(0);
-         Outcomes outcomes = new Outcomes(kafka.bootstrapServers(), run.enriched, run.deadLetter, PARTITIONS);
+         Outcomes outcomes = outcomes(run, items);
          // With the result cache on (it is off by default), so its path and metric are covered too.
          ConfigurableApplicationContext enricher = startEnricher(with(enricherArgs(run, api.port()),
              "--millrace.enricher.enrichment.cache-max-entries=10000"))) {
@@ -148,6 +182,7 @@ class EnricherIT {
       outcomes.awaitTotal(EVENTS, Duration.ofSeconds(120));
 
       assertExactlyOnce(items, outcomes);
+      assertKeysCarryNoPii(items, outcomes);
       // The enriched topic carries no PII: the user id and the client IP were replaced.
       assertThat(outcomes.enrichedEvents.values()).allSatisfy(e -> {
         assertThat(e.getRaw().getEvent().getContext().getUserId()).isNotEqualTo("user-1234");
@@ -176,7 +211,7 @@ class EnricherIT {
     List<MixedEvents.Item> items = MixedEvents.generate(EVENTS, run.id);
     EnrichmentApi api = startEnrichmentApi(0);
     int port = api.port();
-    try (Outcomes outcomes = new Outcomes(kafka.bootstrapServers(), run.enriched, run.deadLetter, PARTITIONS);
+    try (Outcomes outcomes = outcomes(run, items);
          ConfigurableApplicationContext enricher = startEnricher(enricherArgs(run, port))) {
       Thread producer = produce(run.raw, items, Duration.ofSeconds(12));
       awaitEnriched(outcomes, 1500, Duration.ofSeconds(60));
@@ -201,7 +236,7 @@ class EnricherIT {
     Run run = Run.create(kafka);
     List<MixedEvents.Item> items = MixedEvents.generate(EVENTS, run.id);
     try (EnrichmentApi api = startEnrichmentApi(0);
-         Outcomes outcomes = new Outcomes(kafka.bootstrapServers(), run.enriched, run.deadLetter, PARTITIONS)) {
+         Outcomes outcomes = outcomes(run, items)) {
       List<String> args = new ArrayList<>(enricherArgs(run, api.port()));
       // Batches that fill slowly keep records in the pending store across many commits, so the
       // kill is sure to leave committed-but-unsent records behind: the case the store exists for.

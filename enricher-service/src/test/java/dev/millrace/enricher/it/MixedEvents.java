@@ -1,5 +1,6 @@
 package dev.millrace.enricher.it;
 
+import com.google.protobuf.ByteString;
 import dev.millrace.enricher.Events;
 import dev.millrace.proto.v1.RawEvent;
 import dev.millrace.proto.v1.ReasonCode;
@@ -13,16 +14,25 @@ import java.util.UUID;
 /**
  * A deterministic mix of raw records and the outcome each must have: 80% valid across the five
  * event types, 5% each undecodable, schema violation, unknown schema and enrichment failure
- * (a client IP the enrichment API, configured to fail such items, refuses).
+ * (a client IP the enrichment API, configured to fail such items, refuses). Every third record is
+ * keyed by its user id, as the collector keys with {@code partition-key=USER_ID}; the others by
+ * their event id.
  */
 final class MixedEvents {
 
-  /** One record to produce: key (the event id), value, and the outcome it must reach. */
-  record Item(String key, byte[] value, ReasonCode expected) {
+  /** One record to produce: its event id, its key, its value, and the outcome it must reach. */
+  record Item(String id, String key, byte[] value, ReasonCode expected) {
     boolean enriched() {
       return expected == null;
     }
+
+    boolean keyedByUser() {
+      return key.equals(USER_ID);
+    }
   }
+
+  /** The user id of every event (Events.raw). */
+  static final String USER_ID = "user-1234";
 
   static final String BAD_CLIENT_IP = "not-an-ip";
 
@@ -45,33 +55,43 @@ final class MixedEvents {
     List<Item> items = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       String id = UUID.nameUUIDFromBytes((runId + "/" + i).getBytes(StandardCharsets.UTF_8)).toString();
+      String key = i % 3 == 0 ? USER_ID : id;
       switch (i % 20) {
         // Starts with 'n' (0x6e): field 13 with wire type 6, which no protobuf parser accepts.
-        case 0 -> items.add(new Item(id, ("not a raw event #" + i).getBytes(StandardCharsets.UTF_8),
+        case 0 -> items.add(new Item(id, key, ("not a raw event #" + i).getBytes(StandardCharsets.UTF_8),
             ReasonCode.UNDECODABLE));
-        case 1 -> items.add(new Item(id, Events.raw(id, "add_to_cart", "1-0-0",
+        case 1 -> items.add(new Item(id, key, Events.raw(id, "add_to_cart", "1-0-0",
             "{\"product_id\":\"p-1\",\"quantity\":0,\"unit_price\":1,\"currency\":\"EUR\"}", agents[0])
             .toByteArray(), ReasonCode.SCHEMA_VIOLATION));
-        case 2 -> items.add(new Item(id, Events.raw(id, "page_view", "9-9-9", Events.PAGE_VIEW, agents[1])
+        case 2 -> items.add(new Item(id, key, Events.raw(id, "page_view", "9-9-9", Events.PAGE_VIEW, agents[1])
             .toByteArray(), ReasonCode.UNKNOWN_SCHEMA));
         case 3 -> {
           RawEvent e = Events.raw(id, "page_view", "1-0-0", Events.PAGE_VIEW, agents[2]);
           e = e.toBuilder().setMetadata(e.getMetadata().toBuilder().setClientIp(BAD_CLIENT_IP)).build();
-          items.add(new Item(id, e.toByteArray(), ReasonCode.ENRICHMENT_FAILED));
+          items.add(new Item(id, key, e.toByteArray(), ReasonCode.ENRICHMENT_FAILED));
         }
         default -> {
           String[] v = valid[i % valid.length];
-          items.add(new Item(id, Events.raw(id, v[0], v[1], v[2], agents[i % agents.length]).toByteArray(), null));
+          items.add(new Item(id, key, Events.raw(id, v[0], v[1], v[2], agents[i % agents.length]).toByteArray(), null));
         }
       }
     }
     return items;
   }
 
-  static Map<String, Item> byKey(List<Item> items) {
+  static Map<String, Item> byId(List<Item> items) {
     Map<String, Item> m = new HashMap<>();
     for (Item item : items) {
-      m.put(item.key(), item);
+      m.put(item.id(), item);
+    }
+    return m;
+  }
+
+  /** The event id of an item by its exact bytes: how an undecodable record's dead letter is matched. */
+  static Map<ByteString, String> idsByValue(List<Item> items) {
+    Map<ByteString, String> m = new HashMap<>();
+    for (Item item : items) {
+      m.put(ByteString.copyFrom(item.value()), item.id());
     }
     return m;
   }

@@ -1,5 +1,6 @@
 package dev.millrace.enricher.it;
 
+import com.google.protobuf.ByteString;
 import dev.millrace.proto.v1.DeadLetter;
 import dev.millrace.proto.v1.EnrichedEvent;
 import java.time.Duration;
@@ -18,15 +19,21 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads both output topics from the beginning with read_committed, as every downstream consumer
- * must, and counts each event id's outcomes (a duplicate shows up as a count of 2).
+ * must, and counts each event id's outcomes (a duplicate shows up as a count of 2). An enriched
+ * record is identified by its event's id, a dead letter by its event id or, when it has none (an
+ * undecodable record), by its original bytes; the record keys are kept for the key checks.
  */
 final class Outcomes implements AutoCloseable {
 
-  /** Key → how many times it was written, per topic. */
+  /** Event id → how many times it was written, per topic. */
   final Map<String, AtomicInteger> enriched = new ConcurrentHashMap<>();
   final Map<String, AtomicInteger> deadLettered = new ConcurrentHashMap<>();
   final Map<String, DeadLetter> deadLetters = new ConcurrentHashMap<>();
   final Map<String, EnrichedEvent> enrichedEvents = new ConcurrentHashMap<>();
+  /** Event id → the key of its output record. */
+  final Map<String, String> enrichedKeys = new ConcurrentHashMap<>();
+  final Map<String, String> deadLetterKeys = new ConcurrentHashMap<>();
+  private final Map<ByteString, String> idsByValue;
   private final AtomicInteger total = new AtomicInteger();
 
   private final KafkaConsumer<String, byte[]> consumer;
@@ -34,7 +41,9 @@ final class Outcomes implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
 
-  Outcomes(String bootstrap, String enrichedTopic, String deadLetterTopic, int partitions) {
+  Outcomes(String bootstrap, String enrichedTopic, String deadLetterTopic, int partitions,
+           Map<ByteString, String> idsByValue) {
+    this.idsByValue = idsByValue;
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -59,11 +68,18 @@ final class Outcomes implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           try {
             if (r.topic().equals(enrichedTopic)) {
-              enriched.computeIfAbsent(r.key(), k -> new AtomicInteger()).incrementAndGet();
-              enrichedEvents.put(r.key(), EnrichedEvent.parseFrom(r.value()));
+              EnrichedEvent e = EnrichedEvent.parseFrom(r.value());
+              String id = e.getRaw().getEvent().getEventId();
+              enriched.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+              enrichedEvents.put(id, e);
+              enrichedKeys.put(id, String.valueOf(r.key()));
             } else {
-              deadLettered.computeIfAbsent(r.key(), k -> new AtomicInteger()).incrementAndGet();
-              deadLetters.put(r.key(), DeadLetter.parseFrom(r.value()));
+              DeadLetter dl = DeadLetter.parseFrom(r.value());
+              String id = !dl.getEventId().isEmpty() ? dl.getEventId()
+                  : idsByValue.getOrDefault(dl.getOriginal(), "unknown original at " + r.key());
+              deadLettered.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+              deadLetters.put(id, dl);
+              deadLetterKeys.put(id, String.valueOf(r.key()));
             }
           } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new IllegalStateException("an output record is not protobuf", e);

@@ -31,7 +31,7 @@ class DeadLetterDeserializationHandlerTest {
     assertThat(response.deadLetterQueueRecords()).hasSize(1);
     ProducerRecord<byte[], byte[]> out = response.deadLetterQueueRecords().get(0);
     assertThat(out.topic()).isEqualTo("dl");
-    assertThat(out.key()).isEqualTo("k".getBytes(StandardCharsets.UTF_8));
+    assertThat(new String(out.key(), StandardCharsets.UTF_8)).as("never the raw key").isEqualTo("millrace.raw-2@41");
     DeadLetter dl = DeadLetter.parseFrom(out.value());
     assertThat(dl.getStage()).isEqualTo(Stage.STAGE_ENRICHER);
     assertThat(dl.getReason()).isEqualTo(ReasonCode.UNDECODABLE);

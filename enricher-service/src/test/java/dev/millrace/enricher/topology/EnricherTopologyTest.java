@@ -7,6 +7,7 @@ import dev.millrace.enricher.FakeEnrichmentService;
 import dev.millrace.enricher.MutableClock;
 import dev.millrace.enricher.enrich.Backoff;
 import dev.millrace.enricher.enrich.CachingEnricher;
+import dev.millrace.enricher.enrich.Enricher;
 import dev.millrace.enricher.enrich.EnrichmentClient;
 import dev.millrace.enricher.enrich.OnUnavailable;
 import dev.millrace.enricher.schema.PayloadValidator;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -52,6 +54,7 @@ class EnricherTopologyTest {
   private TestInputTopic<String, byte[]> raw;
   private TestOutputTopic<String, EnrichedEvent> enriched;
   private TestOutputTopic<String, DeadLetter> deadLetters;
+  private int maxRecordBytes = EnrichOptions.DEFAULT_MAX_RECORD_BYTES;
 
   @AfterEach
   void close() {
@@ -63,10 +66,17 @@ class EnricherTopologyTest {
   }
 
   private void start(int batchSize, int maxPending, OnUnavailable onUnavailable, Duration bound) {
+    start(batchSize, maxPending, onUnavailable, bound, e -> e, SchemaStore.at("classpath:schemas"));
+  }
+
+  /** The production topology, with the enricher wrapped by {@code wrap} and payload schemas from {@code schemas}. */
+  private void start(int batchSize, int maxPending, OnUnavailable onUnavailable, Duration bound,
+                     UnaryOperator<Enricher> wrap, SchemaStore schemas) {
     EnrichOptions options = new EnrichOptions(batchSize, LINGER, maxPending, Duration.ofSeconds(1),
-        new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), () -> 0.5), onUnavailable, bound);
-    var enricher = new CachingEnricher(new EnrichmentClient(channel, Duration.ofSeconds(5)), 1000, Duration.ofMinutes(1));
-    var topology = EnricherTopology.build(TOPICS, new PayloadValidator(SchemaStore.at("classpath:schemas")),
+        new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), () -> 0.5), onUnavailable, bound, maxRecordBytes);
+    var enricher = wrap.apply(
+        new CachingEnricher(new EnrichmentClient(channel, Duration.ofSeconds(5)), 1000, Duration.ofMinutes(1)));
+    var topology = EnricherTopology.build(TOPICS, new PayloadValidator(schemas),
         enricher, options, EnricherMetrics.NONE, clock);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "enricher-test");
@@ -100,7 +110,7 @@ class EnricherTopologyTest {
   }
 
   @Test
-  void aValidEventIsWrittenEnrichedWithItsPiiReplacedUnderTheSameKey() {
+  void aValidEventKeyedByItsEventIdIsWrittenEnrichedWithItsPiiReplacedUnderTheSameKey() {
     start();
     RawEvent event = Events.raw("signup", "1-0-0", Events.SIGNUP);
     send(event);
@@ -151,7 +161,9 @@ class EnricherTopologyTest {
     List<TestRecord<String, DeadLetter>> out = deadLetters.readRecordsToList();
     assertThat(out).hasSize(2);
     DeadLetter first = out.get(0).value();
-    assertThat(out.get(0).key()).isEqualTo("k1");
+    assertThat(out.get(0).key()).as("no event id to key by: where it was read from")
+        .isEqualTo(WireNames.RAW_TOPIC + "-0@0");
+    assertThat(out.get(1).key()).isEqualTo(WireNames.RAW_TOPIC + "-0@1");
     assertThat(first.getStage()).isEqualTo(Stage.STAGE_ENRICHER);
     assertThat(first.getReason()).isEqualTo(ReasonCode.UNDECODABLE);
     assertThat(first.getOriginal().toByteArray()).isEqualTo(garbage);
@@ -401,5 +413,250 @@ class EnricherTopologyTest {
     api.unavailable = false;
     tick(Duration.ofSeconds(6));
     assertThat(enriched.readValuesToList()).hasSize(5);
+  }
+
+  // --- Keys: no PII downstream of the enricher (collector partition-key USER_ID / ANONYMOUS_ID) ---
+
+  private static final String USER_ID = "user-1234"; // the user id of every Events.raw event
+
+  private static RawEvent anonymous(String anonymousId) {
+    RawEvent e = Events.raw("page_view", "1-0-0", Events.PAGE_VIEW);
+    return e.toBuilder().setEvent(e.getEvent().toBuilder().setContext(e.getEvent().getContext().toBuilder()
+        .clearUserId().setAnonymousId(anonymousId))).build();
+  }
+
+  @Test
+  void aRawKeyThatIsTheUserIdBecomesThePseudonymisedUserIdAndTheRawIdIsInNoOutputKey() {
+    start();
+    RawEvent first = Events.raw("signup", "1-0-0", Events.SIGNUP);
+    RawEvent second = Events.raw("page_view", "1-0-0", Events.PAGE_VIEW);
+    raw.pipeInput(USER_ID, first.toByteArray());
+    raw.pipeInput(USER_ID, second.toByteArray());
+    // Every kind of dead letter, keyed as the collector keys with partition-key=USER_ID.
+    RawEvent unknown = Events.raw("page_view", "9-0-0", Events.PAGE_VIEW);
+    RawEvent violation = Events.raw("page_view", "1-0-0", "{\"path\":");
+    RawEvent failing = Events.raw("e-fail", "page_view", "1-0-0", Events.PAGE_VIEW,
+        FakeEnrichmentService.FAILING_USER_AGENT);
+    raw.pipeInput(USER_ID, unknown.toByteArray());
+    raw.pipeInput(USER_ID, violation.toByteArray());
+    raw.pipeInput(USER_ID, failing.toByteArray());
+    raw.pipeInput(USER_ID, "not a raw event".getBytes(StandardCharsets.UTF_8));
+
+    List<TestRecord<String, EnrichedEvent>> out = enriched.readRecordsToList();
+    assertThat(out).extracting(TestRecord::key).as("one user, one key: the user's events share a partition")
+        .containsExactly(FakeEnrichmentService.pseudonym(USER_ID), FakeEnrichmentService.pseudonym(USER_ID));
+    assertThat(out).allSatisfy(r ->
+        assertThat(r.key()).isEqualTo(r.value().getRaw().getEvent().getContext().getUserId()));
+    List<TestRecord<String, DeadLetter>> dead = deadLetters.readRecordsToList();
+    assertThat(dead).extracting(TestRecord::key).containsExactly(unknown.getEvent().getEventId(),
+        violation.getEvent().getEventId(), "e-fail", WireNames.RAW_TOPIC + "-0@5");
+    assertThat(dead).extracting(r -> r.value().getReason()).containsExactly(ReasonCode.UNKNOWN_SCHEMA,
+        ReasonCode.SCHEMA_VIOLATION, ReasonCode.ENRICHMENT_FAILED, ReasonCode.UNDECODABLE);
+    List<String> keys = new ArrayList<>(out.stream().map(TestRecord::key).toList());
+    dead.forEach(r -> keys.add(r.key()));
+    assertThat(keys).allSatisfy(k -> assertThat(k).doesNotContain(USER_ID));
+  }
+
+  @Test
+  void aRawKeyThatIsTheAnonymousIdBecomesTheEnrichedAnonymousId() {
+    start();
+    raw.pipeInput("anon-77", anonymous("anon-77").toByteArray());
+    raw.pipeInput("anon-77", anonymous("anon-77").toByteArray());
+
+    List<TestRecord<String, EnrichedEvent>> out = enriched.readRecordsToList();
+    assertThat(out).extracting(TestRecord::key)
+        .containsExactly(FakeEnrichmentService.pseudonym("anon-77"), FakeEnrichmentService.pseudonym("anon-77"));
+    assertThat(out).allSatisfy(r ->
+        assertThat(r.key()).isEqualTo(r.value().getRaw().getEvent().getContext().getAnonymousId()));
+  }
+
+  @Test
+  void keysThatCarryNoPiiStayAndAKeyOfUnknownOriginIsReplacedByTheEventId() {
+    start();
+    RawEvent bySource = Events.raw("page_view", "1-0-0", Events.PAGE_VIEW);
+    RawEvent byOther = Events.raw("page_view", "1-0-0", Events.PAGE_VIEW);
+    RawEvent noKey = Events.raw("page_view", "1-0-0", Events.PAGE_VIEW);
+    raw.pipeInput("shop-web", bySource.toByteArray()); // partition-key=SOURCE
+    raw.pipeInput("ada@example.com", byOther.toByteArray()); // not a collector key: may be PII
+    raw.pipeInput((String) null, noKey.toByteArray());
+
+    assertThat(enriched.readRecordsToList()).extracting(TestRecord::key)
+        .containsExactly("shop-web", byOther.getEvent().getEventId(), null);
+  }
+
+  // --- A record that makes the enricher throw is dead-lettered once; the next records flow ---
+
+  /** An enricher whose calls fail (not as an outage) whenever they carry the poison user agent. */
+  private static final String POISON_USER_AGENT = "poison/1.0";
+
+  private final List<Integer> wrappedCalls = new ArrayList<>();
+
+  private Enricher throwingOnPoison(Enricher delegate) {
+    return items -> {
+      wrappedCalls.add(items.size());
+      if (items.stream().anyMatch(i -> i.getContext().getUserAgent().toStringUtf8().equals(POISON_USER_AGENT))) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+            new IllegalStateException("a bug this input triggers"));
+      }
+      return delegate.enrich(items);
+    };
+  }
+
+  @Test
+  void aRecordThatMakesTheEnrichmentCallThrowIsDeadLetteredOnceAndTheRestOfItsBatchAndTheNextRecordsFlow() {
+    start(3, 100, OnUnavailable.WAIT, Duration.ofMinutes(5), this::throwingOnPoison,
+        SchemaStore.at("classpath:schemas"));
+    RawEvent ok1 = Events.raw("page_view", "1-0-0", Events.PAGE_VIEW);
+    RawEvent poison = Events.raw("e-poison", "page_view", "1-0-0", Events.PAGE_VIEW, POISON_USER_AGENT);
+    RawEvent ok2 = Events.raw("link_click", "1-0-0", Events.LINK_CLICK);
+    send(ok1);
+    send(poison);
+    send(ok2); // the batch of three fails; its records go one per call
+
+    assertThat(enriched.readValuesToList()).extracting(e -> e.getRaw().getEvent().getEventId())
+        .containsExactly(ok1.getEvent().getEventId(), ok2.getEvent().getEventId());
+    List<DeadLetter> dead = deadLetters.readValuesToList();
+    assertThat(dead).hasSize(1);
+    assertThat(dead.get(0).getReason()).isEqualTo(ReasonCode.ENRICHMENT_FAILED);
+    assertThat(dead.get(0).getEventId()).isEqualTo("e-poison");
+    assertThat(dead.get(0).getMessage()).contains("while enriching it")
+        .contains("IllegalStateException: a bug this input triggers");
+    assertThat(dead.get(0).getOriginal().toByteArray()).isEqualTo(poison.toByteArray());
+    assertThat(dead.get(0).getSourceOffset()).isEqualTo(1);
+    assertThat(wrappedCalls).as("the batch, then each of its records alone").containsExactly(3, 1, 1, 1);
+
+    // Batching goes on as before.
+    List<String> next = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      RawEvent e = Events.raw("page_view", "1-0-0", "{\"path\":\"/n/" + i + "\"}");
+      next.add(e.getEvent().getEventId());
+      send(e);
+    }
+    assertThat(enriched.readValuesToList()).extracting(e -> e.getRaw().getEvent().getEventId())
+        .containsExactlyElementsOf(next);
+    assertThat(wrappedCalls).containsExactly(3, 1, 1, 1, 3);
+    tick(Duration.ofMinutes(1));
+    assertThat(deadLetters.isEmpty()).as("dead-lettered once, never again").isTrue();
+  }
+
+  @Test
+  void aRecordThatMakesItsLoneCallThrowIsDeadLetteredWithoutRetries() {
+    start(1, 100, OnUnavailable.WAIT, Duration.ofMinutes(5), this::throwingOnPoison,
+        SchemaStore.at("classpath:schemas"));
+    send(Events.raw("e-poison", "page_view", "1-0-0", Events.PAGE_VIEW, POISON_USER_AGENT));
+    RawEvent after = Events.raw("page_view", "1-0-0", Events.PAGE_VIEW);
+    send(after);
+    tick(Duration.ofMinutes(1));
+
+    assertThat(deadLetters.readValuesToList()).extracting(DeadLetter::getEventId).containsExactly("e-poison");
+    assertThat(enriched.readValuesToList()).extracting(e -> e.getRaw().getEvent().getEventId())
+        .containsExactly(after.getEvent().getEventId());
+    assertThat(wrappedCalls).containsExactly(1, 1);
+  }
+
+  @Test
+  void anEnricherThatAnswersTheWrongNumberOfResultsDeadLettersTheRecordItCannotAnswer() {
+    start(2, 100, OnUnavailable.WAIT, Duration.ofMinutes(5), delegate -> items -> {
+      var answer = delegate.enrich(items);
+      boolean poisoned = items.stream()
+          .anyMatch(i -> i.getContext().getUserAgent().toStringUtf8().equals(POISON_USER_AGENT));
+      return poisoned ? answer.thenApply(r -> r.subList(0, r.size() - 1)) : answer;
+    }, SchemaStore.at("classpath:schemas"));
+    RawEvent ok = Events.raw("page_view", "1-0-0", Events.PAGE_VIEW);
+    send(ok);
+    send(Events.raw("e-poison", "page_view", "1-0-0", Events.PAGE_VIEW, POISON_USER_AGENT));
+
+    assertThat(enriched.readValuesToList()).extracting(e -> e.getRaw().getEvent().getEventId())
+        .containsExactly(ok.getEvent().getEventId());
+    DeadLetter dl = deadLetters.readValue();
+    assertThat(dl.getEventId()).isEqualTo("e-poison");
+    assertThat(dl.getMessage()).contains("0 results for 1 items");
+  }
+
+  /** Schemas from the jar, except that looking up {@code type} throws {@code failure}. */
+  private static SchemaStore failingFor(String type, RuntimeException failure) {
+    SchemaStore shipped = SchemaStore.at("classpath:schemas");
+    return new SchemaStore() {
+      @Override
+      public java.util.Optional<java.io.InputStream> open(String eventType, String version) {
+        if (eventType.equals(type)) {
+          throw failure;
+        }
+        return shipped.open(eventType, version);
+      }
+
+      @Override
+      public String describe() {
+        return shipped.describe();
+      }
+    };
+  }
+
+  @Test
+  void aRecordThatMakesTheValidatorThrowIsDeadLetteredAndTheNextRecordsFlow() {
+    start(1, 100, OnUnavailable.WAIT, Duration.ofMinutes(5), e -> e,
+        failingFor("crash_type", new IllegalArgumentException("cannot handle this")));
+    RawEvent crash = Events.raw("crash_type", "1-0-0", "{}");
+    send(crash);
+    send(crash); // deterministic: the same again
+    RawEvent after = Events.raw("page_view", "1-0-0", Events.PAGE_VIEW);
+    send(after);
+
+    List<TestRecord<String, DeadLetter>> dead = deadLetters.readRecordsToList();
+    assertThat(dead).hasSize(2).allSatisfy(r -> {
+      assertThat(r.key()).isEqualTo(crash.getEvent().getEventId());
+      assertThat(r.value().getReason()).isEqualTo(ReasonCode.ENRICHMENT_FAILED);
+      assertThat(r.value().getMessage()).contains("while validating its payload")
+          .contains("IllegalArgumentException: cannot handle this");
+      assertThat(r.value().getEventType()).isEqualTo("crash_type");
+    });
+    assertThat(enriched.readValuesToList()).extracting(e -> e.getRaw().getEvent().getEventId())
+        .containsExactly(after.getEvent().getEventId());
+  }
+
+  @Test
+  void aFailureThatIsNotTheRecordsIsThrownNotDeadLettered() {
+    start(1, 100, OnUnavailable.WAIT, Duration.ofMinutes(5), e -> e,
+        failingFor("page_view", new java.io.UncheckedIOException(new java.io.IOException("disk gone"))));
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> send(Events.raw("page_view", "1-0-0", Events.PAGE_VIEW)))
+        .hasRootCauseInstanceOf(java.io.IOException.class).hasRootCauseMessage("disk gone");
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(enriched.isEmpty()).isTrue();
+  }
+
+  @Test
+  void onlyFailuresOfKafkaTheStoreOrTheMachineAreNotTheRecords() {
+    assertThat(EnrichProcessor.causedByTheRecord(new IllegalStateException("bug"))).isTrue();
+    assertThat(EnrichProcessor.causedByTheRecord(new NullPointerException())).isTrue();
+    assertThat(EnrichProcessor.causedByTheRecord(new StackOverflowError())).isTrue();
+    assertThat(EnrichProcessor.causedByTheRecord(
+        new org.apache.kafka.streams.errors.ProcessorStateException("store"))).isFalse();
+    assertThat(EnrichProcessor.causedByTheRecord(
+        new RuntimeException(new org.apache.kafka.common.errors.TimeoutException("broker")))).isFalse();
+    assertThat(EnrichProcessor.causedByTheRecord(new java.io.UncheckedIOException(new java.io.IOException()))).isFalse();
+    assertThat(EnrichProcessor.causedByTheRecord(new OutOfMemoryError())).isFalse();
+  }
+
+  @Test
+  void anEnrichedEventTooLargeForTheProducerIsDeadLetteredAndItsDeadLetterFits() {
+    RawEvent big = Events.raw("page_view", "1-0-0", "{\"path\":\"/" + "x".repeat(2000) + "\"}");
+    maxRecordBytes = big.getSerializedSize() + 50; // the raw record fits; enriched, or as a dead letter, it does not
+    start();
+    send(big);
+    RawEvent small = Events.raw("page_view", "1-0-0", Events.PAGE_VIEW);
+    send(small);
+
+    assertThat(enriched.readValuesToList()).extracting(e -> e.getRaw().getEvent().getEventId())
+        .containsExactly(small.getEvent().getEventId());
+    TestRecord<String, DeadLetter> dl = deadLetters.readRecord();
+    assertThat(dl.value().getReason()).isEqualTo(ReasonCode.ENRICHMENT_FAILED);
+    assertThat(dl.value().getEventId()).isEqualTo(big.getEvent().getEventId());
+    assertThat(dl.value().getMessage()).contains("over the producer's max.request.size of " + maxRecordBytes)
+        .contains("original truncated to");
+    assertThat(big.toByteString().startsWith(dl.value().getOriginal())).isTrue();
+    assertThat(EnrichProcessor.recordBytes(dl.key(), dl.value().getSerializedSize(), dl.headers()))
+        .isLessThanOrEqualTo(maxRecordBytes);
+    assertThat(deadLetters.isEmpty()).isTrue();
   }
 }
