@@ -11,6 +11,7 @@ import dev.millrace.realtime.index.IndexTemplates;
 import dev.millrace.realtime.ops.ElasticsearchHealthIndicator;
 import dev.millrace.realtime.ops.LoaderHealthIndicator;
 import dev.millrace.realtime.ops.LoaderMetrics;
+import dev.millrace.realtime.privacy.DeadLetterPrivacy;
 import dev.millrace.realtime.sink.BulkSink;
 import dev.millrace.realtime.sink.ElasticsearchBulkClient;
 import dev.millrace.realtime.sink.RetryPolicy;
@@ -30,8 +31,11 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.elasticsearch.client.RestClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -41,6 +45,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Configuration(proxyBeanMethods = false)
 public class LoaderConfiguration {
+
+  private static final Logger log = LoggerFactory.getLogger(LoaderConfiguration.class);
+  static final String READ_COMMITTED = "read_committed";
 
   @Bean(destroyMethod = "close")
   RestClient elasticsearchRestClient(RealtimeProperties properties) {
@@ -68,9 +75,25 @@ public class LoaderConfiguration {
     return new LoaderMetrics(registry);
   }
 
+  /**
+   * How dead letters are sanitised: with the enrichment API's own classes and settings
+   * ({@code millrace.enrichment.*}, read as the API reads them).
+   */
   @Bean
-  DocumentMapper documentMapper(RealtimeProperties properties) {
-    return new DocumentMapper(properties.index(), JsonMapper.builder().build());
+  DeadLetterPrivacy deadLetterPrivacy(Environment environment) {
+    DeadLetterPrivacy privacy = SharedEnrichmentConfig.privacy(environment);
+    if (privacy.showsOriginals()) {
+      log.info("dead letters: {}", privacy.description());
+    } else {
+      log.warn("dead letters: {}; give the loader the same MILLRACE_ENRICHMENT_* settings as the"
+          + " enrichment API to see them pseudonymised", privacy.description());
+    }
+    return privacy;
+  }
+
+  @Bean
+  DocumentMapper documentMapper(RealtimeProperties properties, DeadLetterPrivacy privacy) {
+    return new DocumentMapper(properties.index(), JsonMapper.builder().build(), privacy);
   }
 
   @Bean(destroyMethod = "close")
@@ -104,11 +127,16 @@ public class LoaderConfiguration {
   }
 
   @Bean
-  LoaderHealthIndicator loaderHealthIndicator(LoaderRunner runner) {
-    return new LoaderHealthIndicator(runner);
+  LoaderHealthIndicator loaderHealthIndicator(LoaderRunner runner, LoaderMetrics metrics,
+                                              DeadLetterPrivacy privacy) {
+    return new LoaderHealthIndicator(runner, metrics.status(), privacy);
   }
 
-  /** The consumer's settings: the pass-through map, then what the loader's guarantees require. */
+  /**
+   * The consumer's settings: the pass-through map, then what the loader's guarantees require, set
+   * last so that no pass-through key can change them ({@link RealtimeProperties} also refuses the
+   * keys that try).
+   */
   static Map<String, Object> consumerConfig(RealtimeProperties properties) {
     Map<String, Object> config = new HashMap<>(properties.kafka());
     config.putIfAbsent(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092");
@@ -116,6 +144,10 @@ public class LoaderConfiguration {
     config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.consumer().groupId());
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    // The enricher writes transactionally (exactly_once_v2): read_uncommitted would index records
+    // of aborted transactions, and a dead letter written again after an abort (its id is the
+    // topic-partition-offset it was read at) would be a second document.
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, READ_COMMITTED);
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     return config;

@@ -49,6 +49,12 @@ public record RealtimeProperties(
           "millrace.realtime.kafka.enable.auto.commit must not be true: the loader commits offsets"
               + " itself, only after a batch is indexed or dead-lettered");
     }
+    String isolation = kafka.get("isolation.level");
+    if (isolation != null && !"read_committed".equalsIgnoreCase(isolation.trim())) {
+      throw new IllegalArgumentException("millrace.realtime.kafka.isolation.level must be read_committed"
+          + " (was " + isolation + "): the enricher writes transactionally, and records of aborted"
+          + " transactions must not be indexed");
+    }
     if (bulk != null && bulk.maxBytes() != null
         && bulk.maxBytes().compareTo(MAX_BULK_BYTES) > 0) {
       throw new IllegalArgumentException("millrace.realtime.bulk.max-bytes must be at most 100MB"

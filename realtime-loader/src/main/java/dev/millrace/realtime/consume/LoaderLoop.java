@@ -56,6 +56,8 @@ public final class LoaderLoop implements Runnable {
   private final LongSupplier nanoTime;
 
   private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+  /** Per partition: the offset this loop last committed, or the position it found on first look. */
+  private final Map<TopicPartition, Long> committed = new HashMap<>();
   private Batch current;
   private volatile boolean running = true;
 
@@ -117,9 +119,42 @@ public final class LoaderLoop implements Runnable {
           record.offset());
     }
     commitCompleted(false);
+    commitSkippedOffsets();
     submitIfDue();
     applyBackPressure();
     updateLag();
+  }
+
+  /**
+   * Moves the committed offset of an idle partition up to the consumer's position. Reading
+   * {@code read_committed}, the consumer steps over transaction markers and aborted records, which
+   * it never returns: committing only "last record + 1" would leave every partition the enricher
+   * writes transactionally one offset (its last commit marker) short of the end for ever, a lag
+   * that never drains. Only a partition with no record in any uncommitted batch is moved, so
+   * nothing that is not stored is ever covered.
+   */
+  private void commitSkippedOffsets() {
+    Set<TopicPartition> busy = new HashSet<>(current.firstOffsets().keySet());
+    for (InFlight f : inFlight) {
+      busy.addAll(f.batch().firstOffsets().keySet());
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (TopicPartition tp : consumer.assignment()) {
+      if (busy.contains(tp)) {
+        continue;
+      }
+      long position;
+      try {
+        position = consumer.position(tp, Duration.ZERO);
+      } catch (RuntimeException e) {
+        continue; // not known yet (e.g. just assigned): next turn
+      }
+      Long known = committed.putIfAbsent(tp, position);
+      if (known != null && position > known) {
+        offsets.put(tp, new OffsetAndMetadata(position));
+      }
+    }
+    commit(offsets, false);
   }
 
   private static void awaitQuietly(Future<?> future, Duration timeout) {
@@ -168,9 +203,14 @@ public final class LoaderLoop implements Runnable {
       inFlight.poll();
       offsets.putAll(done.batch().commitOffsets());
     }
+    commit(offsets, sync);
+  }
+
+  private void commit(Map<TopicPartition, OffsetAndMetadata> offsets, boolean sync) {
     if (offsets.isEmpty()) {
       return;
     }
+    offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
     if (sync) {
       consumer.commitSync(offsets);
     } else {
@@ -279,12 +319,14 @@ public final class LoaderLoop implements Runnable {
       // another member takes the partitions; whatever did not complete is read again by someone.
       drain(shutdownTimeout);
       rewind(partitions);
+      partitions.forEach(committed::remove);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       // Someone else may already own them: committing is not allowed, so everything is reread.
       rewind(partitions);
+      partitions.forEach(committed::remove);
     }
 
     @Override

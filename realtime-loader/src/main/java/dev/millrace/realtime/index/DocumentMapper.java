@@ -17,10 +17,12 @@ import dev.millrace.proto.v1.Violation;
 import dev.millrace.realtime.config.RealtimeProperties;
 import dev.millrace.realtime.config.RealtimeProperties.TimeField;
 import dev.millrace.realtime.index.LoaderDocument.Kind;
+import dev.millrace.realtime.privacy.DeadLetterPrivacy;
+import dev.millrace.realtime.privacy.SanitizedOriginal;
+import dev.millrace.realtime.privacy.SanitizedOriginal.OriginalEvent;
 import java.io.ByteArrayOutputStream;
 import java.time.DateTimeException;
 import java.time.Instant;
-import java.util.Base64;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
@@ -34,6 +36,10 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>The payload is copied byte for byte (its numbers stay exact) under {@code payload}, which the
  * template maps as one {@code flattened} field: whatever keys producers send, the index mapping
  * does not grow. See the README, "Mapping explosion".
+ *
+ * <p>Dead letters never carry the bytes of their original, nor a raw client IP: what they show of
+ * it is decided by {@link DeadLetterPrivacy} (the enrichment API's pseudonymisation). Kafka record
+ * keys are never read, so they never reach a document.
  */
 public final class DocumentMapper {
 
@@ -41,14 +47,26 @@ public final class DocumentMapper {
   private static final Instant EARLIEST_INDEX_TIME = Instant.parse("1970-01-01T00:00:00Z");
   private static final Instant LATEST_INDEX_TIME = Instant.parse("9999-12-31T23:59:59Z");
 
+  /** A fallback dead letter's message is cut here: it must not be what gets it refused. */
+  static final int FALLBACK_MESSAGE_CHARS = 4000;
+  /** A fallback dead letter names its event only by an id this short (keyword terms are limited). */
+  static final int FALLBACK_EVENT_ID_CHARS = 256;
+
   private final RealtimeProperties.Index settings;
   private final IndexNaming naming;
   private final JsonMapper json;
+  private final DeadLetterPrivacy privacy;
 
+  /** A mapper that shows no dead letter's original and no client IP of a dead letter. */
   public DocumentMapper(RealtimeProperties.Index settings, JsonMapper json) {
+    this(settings, json, DeadLetterPrivacy.withholdEverything());
+  }
+
+  public DocumentMapper(RealtimeProperties.Index settings, JsonMapper json, DeadLetterPrivacy privacy) {
     this.settings = settings;
     this.naming = new IndexNaming(settings.datePattern());
     this.json = json;
+    this.privacy = privacy;
   }
 
   /** The document of an enriched event; its id is the event id. */
@@ -116,11 +134,10 @@ public final class DocumentMapper {
         g.writeEndArray();
       }
       if (deadLetter.hasMetadata()) {
-        metadata(g, deadLetter.getMetadata());
+        // The collector's client IP, as the enrichment would pass it on.
+        metadata(g, privacy.metadata(deadLetter.getMetadata()));
       }
-      if (!deadLetter.getOriginal().isEmpty()) {
-        g.writeStringProperty("original", base64(deadLetter.getOriginal().toByteArray()));
-      }
+      original(g, privacy.original(deadLetter));
       kafka(g, origin);
       g.writeEndObject();
     }
@@ -133,45 +150,92 @@ public final class DocumentMapper {
 
   /**
    * A dead letter made by the loader itself: a record it could not decode, an event Elasticsearch
-   * refused, or an event that cannot be a document. {@code original} is the Kafka record's value.
+   * refused, or an event that cannot be a document. {@code original} is the Kafka record's value;
+   * the document shows of it only what {@link DeadLetterPrivacy#loaderOriginal} allows.
    */
   public LoaderDocument loaderDeadLetter(ReasonCode reason, String message, Origin origin,
                                          byte[] original) {
-    return loaderDeadLetter(Kind.DEAD_LETTER, reason, message, origin, original);
+    return loaderDeadLetter(Kind.DEAD_LETTER, reason, message, origin.eventId(), origin,
+        privacy.loaderOriginal(reason, original), -1);
   }
 
   /**
-   * Replaces a dead letter Elasticsearch refused with one holding only what the loader writes
-   * itself (the original dead letter's bytes travel in {@code original}), so it cannot be refused.
+   * Replaces a dead letter Elasticsearch refused with one that cannot be refused: only fields the
+   * loader writes itself, each of a size and type the mapping takes (the stage, reason, a bounded
+   * message, the record's coordinates and time), and nothing of the refused document but its size.
+   * The record itself stays on its topic, at the coordinates given, for replay.
    */
-  public LoaderDocument fallbackDeadLetter(LoaderDocument refused, String error, byte[] original) {
-    return loaderDeadLetter(Kind.FALLBACK_DEAD_LETTER, ReasonCode.INDEX_REJECTED, error,
-        refused.origin(), original);
+  public LoaderDocument fallbackDeadLetter(LoaderDocument refused, String error) {
+    Origin origin = refused.origin();
+    String message = error.length() > FALLBACK_MESSAGE_CHARS
+        ? error.substring(0, FALLBACK_MESSAGE_CHARS) + "..." : error;
+    String eventId = origin.eventId().length() > FALLBACK_EVENT_ID_CHARS ? "" : origin.eventId();
+    return loaderDeadLetter(Kind.FALLBACK_DEAD_LETTER, ReasonCode.INDEX_REJECTED, message, eventId,
+        origin, null, refused.source().length);
   }
 
-  private LoaderDocument loaderDeadLetter(Kind kind, ReasonCode reason, String message,
-                                          Origin origin, byte[] original) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(512 + (original == null ? 0 : original.length * 2));
+  private LoaderDocument loaderDeadLetter(Kind kind, ReasonCode reason, String message, String eventId,
+                                          Origin origin, SanitizedOriginal original, int refusedBytes) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
     try (JsonGenerator g = json.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringProperty("stage", stageName(Stage.STAGE_REALTIME_LOADER));
       g.writeStringProperty("reason", reasonName(reason));
       string(g, "message", message);
-      string(g, "event_id", origin.eventId());
+      string(g, "event_id", eventId);
       // The loader's own dead letters are dated by the record, so a redelivery lands on the same id
       // in the same index.
       g.writeStringProperty("failed_at", recordTime(origin).toString());
       g.writeStringProperty("source_topic", origin.topic());
       g.writeNumberProperty("source_partition", origin.partition());
       g.writeNumberProperty("source_offset", origin.offset());
-      if (original != null && original.length > 0) {
-        g.writeStringProperty("original", base64(original));
+      original(g, original);
+      if (refusedBytes >= 0) {
+        g.writeNumberProperty("refused_document_bytes", refusedBytes);
       }
       kafka(g, origin);
       g.writeEndObject();
     }
     return new LoaderDocument(kind, deadLettersIndex(recordTime(origin)), origin.coordinates(),
         out.toByteArray(), origin, null, reasonName(reason), stageName(Stage.STAGE_REALTIME_LOADER));
+  }
+
+  /**
+   * What the document shows of a dead letter's original: its format and size, why anything is
+   * withheld, and the sanitised event under {@code original_event} (mapped {@code enabled: false}:
+   * kept in {@code _source} for reading, never indexed, so it can never get the document refused).
+   */
+  private static void original(JsonGenerator g, SanitizedOriginal original) {
+    if (original == null) {
+      return;
+    }
+    g.writeStringProperty("original_format", original.format());
+    g.writeNumberProperty("original_bytes", original.bytes());
+    if (original.withheld() != null) {
+      g.writeStringProperty("original_withheld", original.withheld());
+    }
+    OriginalEvent e = original.event();
+    if (e == null) {
+      return;
+    }
+    g.writeObjectPropertyStart("original_event");
+    string(g, "event_id", e.eventId());
+    string(g, "event_type", e.eventType());
+    string(g, "schema_version", e.schemaVersion());
+    string(g, "occurred_at", e.occurredAt());
+    string(g, "source", e.source());
+    if (e.context() != null) {
+      context(g, e.context());
+    }
+    if (e.payloadJson() != null) {
+      // Checked to be exactly one JSON object by DeadLetterPrivacy.
+      g.writeName("payload");
+      g.writeRawValue(e.payloadJson());
+    }
+    if (e.metadata() != null) {
+      metadata(g, e.metadata());
+    }
+    g.writeEndObject();
   }
 
   private String deadLettersIndex(Instant time) {
@@ -334,9 +398,5 @@ public final class DocumentMapper {
 
   private static String reasonName(ReasonCode reason) {
     return reason == ReasonCode.UNRECOGNIZED ? "REASON_CODE_UNSPECIFIED" : reason.name();
-  }
-
-  private static String base64(byte[] bytes) {
-    return Base64.getEncoder().encodeToString(bytes);
   }
 }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,11 +20,18 @@ public final class LoaderMetrics {
   private final Counter retries;
   private final Counter bulkFailures;
   private final Timer bulk;
+  private final Counter fallbackRefusals;
   private final AtomicLong lag = new AtomicLong();
   private final AtomicLong paused = new AtomicLong();
+  private final LoaderStatus status;
 
   public LoaderMetrics(MeterRegistry registry) {
+    this(registry, new LoaderStatus(Clock.systemUTC()));
+  }
+
+  public LoaderMetrics(MeterRegistry registry, LoaderStatus status) {
     this.registry = registry;
+    this.status = status;
     this.events = documents("event");
     this.deadLetters = documents("dead_letter");
     this.retries = Counter.builder("millrace.realtime.bulk.retried.items")
@@ -43,6 +51,18 @@ public final class LoaderMetrics {
     Gauge.builder("millrace.realtime.consumer.paused", paused, AtomicLong::get)
         .description("1 while fetching is paused because bulks are backed up (e.g. Elasticsearch down)")
         .register(registry);
+    this.fallbackRefusals = Counter.builder("millrace.realtime.fallback.refusals")
+        .description("Times Elasticsearch refused a minimal dead letter; its record is held back and retried")
+        .register(registry);
+    Gauge.builder("millrace.realtime.blocked.records", status, LoaderStatus::blockedCount)
+        .description("Records held back because Elasticsearch refuses even their minimal dead letter:"
+            + " nothing after them is committed; should stay 0, alert on it")
+        .register(registry);
+  }
+
+  /** Which records are held back; read by the health indicator. */
+  public LoaderStatus status() {
+    return status;
   }
 
   private Counter documents(String kind) {
@@ -78,11 +98,9 @@ public final class LoaderMetrics {
     retries.increment(items);
   }
 
-  public void dropped(LoaderDocument doc) {
-    Counter.builder("millrace.realtime.dropped")
-        .description("Minimal dead letters Elasticsearch refused: should stay 0; alert on it")
-        .register(registry)
-        .increment();
+  /** Elasticsearch refused a minimal dead letter: the record is held back, not dropped. */
+  public void fallbackRefused() {
+    fallbackRefusals.increment();
   }
 
   public void lag(long records) {

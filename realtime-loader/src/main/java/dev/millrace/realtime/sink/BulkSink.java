@@ -4,10 +4,13 @@ import dev.millrace.proto.v1.ReasonCode;
 import dev.millrace.realtime.index.DocumentMapper;
 import dev.millrace.realtime.index.LoaderDocument;
 import dev.millrace.realtime.ops.LoaderMetrics;
+import dev.millrace.realtime.ops.LoaderStatus;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -24,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * cluster's sake, and whole requests that fail, are sent again after a backoff, only the failed items. There is no
  * attempt limit: while Elasticsearch is down a batch simply does not complete, the consumer loop
  * stops fetching and commits nothing, and the batch completes once Elasticsearch is back.
+ *
+ * <p>A refused dead letter is replaced by a minimal one, which only a broken index refuses. If it
+ * is refused too, the record is not dropped: nothing durable would hold it but its topic, so it is
+ * held back like a 5xx item (see {@link LoaderStatus}), and the loop commits nothing past it.
  */
 public final class BulkSink implements AutoCloseable {
 
@@ -34,6 +41,7 @@ public final class BulkSink implements AutoCloseable {
   private final RetryPolicy retryPolicy;
   private final Sleeper sleeper;
   private final LoaderMetrics metrics;
+  private final LoaderStatus status;
   private final ExecutorService executor;
 
   public BulkSink(BulkClient client, DocumentMapper mapper, RetryPolicy retryPolicy,
@@ -43,6 +51,7 @@ public final class BulkSink implements AutoCloseable {
     this.retryPolicy = retryPolicy;
     this.sleeper = sleeper;
     this.metrics = metrics;
+    this.status = metrics.status();
     AtomicInteger n = new AtomicInteger();
     this.executor = Executors.newFixedThreadPool(maxInFlight, r -> {
       Thread t = new Thread(r, "realtime-bulk-" + n.incrementAndGet());
@@ -62,42 +71,90 @@ public final class BulkSink implements AutoCloseable {
     });
   }
 
-  /** Returns once every document is indexed or dead-lettered; throws only when interrupted. */
+  /**
+   * Returns once every document is indexed or dead-lettered; throws only when interrupted. A record
+   * whose minimal dead letter Elasticsearch refuses is never given up: it is sent again after a
+   * backoff until it is stored, with the loader's status blocked meanwhile, so that its offset and
+   * every later one stay uncommitted.
+   */
   public void write(List<LoaderDocument> batch) throws InterruptedException {
-    List<LoaderDocument> pending = batch;
-    int attempt = 0;
-    while (!pending.isEmpty()) {
-      List<ItemResult> results = send(pending, attempt);
-      List<LoaderDocument> next = new ArrayList<>();
-      int retried = 0;
-      for (int i = 0; i < pending.size(); i++) {
-        LoaderDocument doc = pending.get(i);
-        ItemResult result = results.get(i);
-        switch (Outcome.of(result.status())) {
-          case INDEXED -> metrics.indexed(doc);
-          case RETRY -> {
-            next.add(doc);
-            retried++;
-          }
-          case REJECTED -> {
-            LoaderDocument deadLetter = rejected(doc, result);
-            if (deadLetter != null) {
-              next.add(deadLetter);
+    Map<String, LoaderStatus.Blocked> blocked = new HashMap<>();
+    try {
+      List<LoaderDocument> pending = batch;
+      int attempt = 0;
+      while (!pending.isEmpty()) {
+        List<ItemResult> results = send(pending, attempt);
+        List<LoaderDocument> next = new ArrayList<>();
+        int retried = 0;
+        int refused = 0;
+        for (int i = 0; i < pending.size(); i++) {
+          LoaderDocument doc = pending.get(i);
+          ItemResult result = results.get(i);
+          switch (Outcome.of(result.status())) {
+            case INDEXED -> {
+              metrics.indexed(doc);
+              LoaderStatus.Blocked b = blocked.remove(doc.origin().coordinates());
+              if (b != null) {
+                status.unblock(b);
+                log.warn("the held-back record {} is stored at last; the loader goes on", doc.origin());
+              }
+            }
+            case RETRY -> {
+              next.add(doc);
+              retried++;
+            }
+            case REJECTED -> {
+              LoaderDocument replacement = replacement(doc, result);
+              if (replacement != null) {
+                next.add(replacement);
+              } else {
+                next.add(doc);
+                refused++;
+                hold(doc, result, blocked, attempt);
+              }
             }
           }
         }
-      }
-      if (retried > 0) {
-        metrics.retried(retried);
-        if (Thread.currentThread().isInterrupted()) {
-          throw new InterruptedException("bulk write abandoned with " + retried + " items to retry");
+        if (retried > 0) {
+          metrics.retried(retried);
         }
-        sleeper.sleep(retryPolicy.delay(attempt++));
-      } else {
-        // Only dead letters of refused documents are left: they go out at once.
-        attempt = 0;
+        if (retried + refused > 0) {
+          if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException("bulk write abandoned with " + (retried + refused) + " items to retry");
+          }
+          sleeper.sleep(retryPolicy.delay(attempt++));
+        } else {
+          // Only dead letters of refused documents are left: they go out at once.
+          attempt = 0;
+        }
+        pending = next;
       }
-      pending = next;
+    } finally {
+      // Abandoned (the records will be read again) or stored: either way no longer held here.
+      blocked.values().forEach(status::unblock);
+    }
+  }
+
+  /**
+   * Nothing durable holds this record but its topic: Elasticsearch refused its minimal dead letter
+   * (or no dead letter could be made of it). Committing its offset would lose it, so it is held
+   * back: the batch does not complete, its offsets and all later ones stay uncommitted, the loop
+   * pauses fetching once batches back up, health is DOWN and the blocked-records gauge is 1 until
+   * Elasticsearch takes it (e.g. once the dead-letter index is opened or fixed).
+   */
+  private void hold(LoaderDocument doc, ItemResult result, Map<String, LoaderStatus.Blocked> blocked,
+                    int attempt) {
+    metrics.fallbackRefused();
+    String error = "status " + result.status() + ": " + result.error();
+    LoaderStatus.Blocked previous = blocked.get(doc.origin().coordinates());
+    if (previous == null) {
+      blocked.put(doc.origin().coordinates(), status.block(doc.origin(), error));
+      log.error("Elasticsearch refuses even the minimal dead letter of {} ({}) in index {}: the record"
+          + " cannot be stored anywhere but its topic, so the loader does not commit past it; it is sent"
+          + " again after a backoff until stored (health DOWN, millrace_realtime_blocked_records > 0)."
+          + " Check the dead-letter index (closed, read-only, mapping).", doc.origin(), error, doc.index());
+    } else if (attempt % 20 == 0) {
+      log.error("still holding back {}: Elasticsearch refuses its minimal dead letter ({})", doc.origin(), error);
     }
   }
 
@@ -148,29 +205,34 @@ public final class BulkSink implements AutoCloseable {
     return false;
   }
 
-  /** The dead letter that replaces a refused document, or null when there is nothing left to try. */
-  private LoaderDocument rejected(LoaderDocument doc, ItemResult result) {
+  /**
+   * The dead letter that replaces a refused document, or null when there is none to try: the
+   * document is already a minimal dead letter, or no dead letter could be made of it.
+   */
+  private LoaderDocument replacement(LoaderDocument doc, ItemResult result) {
     String error = "Elasticsearch refused the document for index " + doc.index() + " (status "
         + result.status() + "): " + result.error();
-    switch (doc.kind()) {
-      case EVENT -> {
-        log.warn("event refused by Elasticsearch, dead-lettering as INDEX_REJECTED: {} ({})",
-            doc.origin(), result.error());
-        return mapper.loaderDeadLetter(ReasonCode.INDEX_REJECTED, error, doc.origin(), doc.original());
+    try {
+      switch (doc.kind()) {
+        case EVENT -> {
+          log.warn("event refused by Elasticsearch, dead-lettering as INDEX_REJECTED: {} ({})",
+              doc.origin(), result.error());
+          return mapper.loaderDeadLetter(ReasonCode.INDEX_REJECTED, error, doc.origin(), doc.original());
+        }
+        case DEAD_LETTER -> {
+          log.warn("dead letter refused by Elasticsearch, storing a minimal one: {} ({})",
+              doc.origin(), result.error());
+          return mapper.fallbackDeadLetter(doc, error);
+        }
+        default -> {
+          // A fallback holds only fields the loader writes itself; a refusal means the index is
+          // broken (e.g. closed), which only a fix on the cluster side can cure.
+          return null;
+        }
       }
-      case DEAD_LETTER -> {
-        log.warn("dead letter refused by Elasticsearch, storing a minimal one: {} ({})",
-            doc.origin(), result.error());
-        return mapper.fallbackDeadLetter(doc, error, doc.source());
-      }
-      default -> {
-        // A fallback holds only fields the loader writes itself; a refusal means the index is
-        // broken (e.g. closed or read-only), which no retry of this document fixes.
-        log.error("minimal dead letter refused by Elasticsearch, it is not stored: {} ({})",
-            doc.origin(), result.error());
-        metrics.dropped(doc);
-        return null;
-      }
+    } catch (RuntimeException e) {
+      log.error("no dead letter could be made of {}: {}", doc.origin(), e.toString());
+      return null;
     }
   }
 

@@ -71,4 +71,25 @@ class RealtimePropertiesTest {
   void anUnknownTimeFieldIsRefused() {
     assertThat(startupFailure("millrace.realtime.index.time-field=NOW")).hasMessageContaining("NOW");
   }
+
+  @Test
+  void theConsumerAlwaysReadsCommittedRecordsOnly() {
+    RealtimeProperties defaults = new Binder(new MapConfigurationPropertySource(Map.of()))
+        .bindOrCreate("millrace.realtime", Bindable.of(RealtimeProperties.class));
+    RealtimeProperties explicit = new Binder(new MapConfigurationPropertySource(
+        Map.of("millrace.realtime.kafka.isolation.level", "read_committed")))
+        .bindOrCreate("millrace.realtime", Bindable.of(RealtimeProperties.class));
+
+    assertThat(LoaderConfiguration.consumerConfig(defaults)).containsEntry("isolation.level", "read_committed");
+    assertThat(LoaderConfiguration.consumerConfig(explicit)).containsEntry("isolation.level", "read_committed");
+  }
+
+  @Test
+  void readUncommittedIsRefusedAtStartUp() {
+    assertThat(startupFailure("millrace.realtime.kafka.isolation.level=read_uncommitted"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("millrace.realtime.kafka.isolation.level must be read_committed (was read_uncommitted)");
+    assertThat(startupFailure("millrace.realtime.kafka.isolation.level=READ_UNCOMMITTED"))
+        .hasMessageContaining("must be read_committed");
+  }
 }

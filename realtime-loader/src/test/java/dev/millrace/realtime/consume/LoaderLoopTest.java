@@ -7,7 +7,9 @@ import dev.millrace.realtime.Events;
 import dev.millrace.realtime.config.RealtimeProperties.TimeField;
 import dev.millrace.realtime.index.DocumentMapper;
 import dev.millrace.realtime.index.LoaderDocument;
+import dev.millrace.realtime.ops.LoaderHealthIndicator;
 import dev.millrace.realtime.ops.LoaderMetrics;
+import dev.millrace.realtime.privacy.DeadLetterPrivacy;
 import dev.millrace.realtime.sink.BulkClient;
 import dev.millrace.realtime.sink.BulkSink;
 import dev.millrace.realtime.sink.ItemResult;
@@ -26,6 +28,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -219,5 +223,85 @@ class LoaderLoopTest {
 
     assertThat(committed()).as("nothing committed for a bulk that never completed").isNull();
     assertThat(consumer.position(TP)).as("the records of the abandoned bulk are read again").isZero();
+  }
+
+  @Test
+  void aRecordThatCannotBeStoredAnywhereIsNeverCommittedPastAndTheLoaderSaysSo() throws Exception {
+    // Elasticsearch refuses everything made of record 1: the event (400), its dead letter and its
+    // minimal dead letter (as a closed dead-letter index would), until it is fixed.
+    java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+    BulkClient refusingRecordOne = docs -> docs.stream()
+        .map(d -> broken.get() && d.origin().offset() == 1 ? new ItemResult(400, "index_closed_exception: closed")
+            : ItemResult.ok(201))
+        .toList();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    LoaderMetrics watched = new LoaderMetrics(registry);
+    BulkSink refusingSink = new BulkSink(refusingRecordOne, mapper,
+        new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(2), () -> 0.0), d -> Thread.sleep(d.toMillis()),
+        watched, 1);
+    LoaderHealthIndicator health = new LoaderHealthIndicator(
+        new LoaderRunner(() -> { }, () -> null, new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(1), () -> 0.0),
+            Duration.ofSeconds(1)),
+        watched.status(), DeadLetterPrivacy.withholdEverything());
+    try {
+      start(new LoaderLoop(consumer, List.of(WireNames.ENRICHED_TOPIC), new RecordDecoder(WireNames.ENRICHED_TOPIC, mapper),
+          refusingSink, 3, 5_000_000, Duration.ofHours(1), 1, Duration.ZERO, Duration.ofSeconds(5), watched, () -> now));
+      produce(0, 3);
+      loop.pollOnce(); // one bulk of records 0, 1, 2
+      produce(3, 6);
+      for (int i = 0; i < 20; i++) {
+        loop.pollOnce();
+        Thread.sleep(10);
+      }
+
+      assertThat(committed()).as("no offset is committed past the record that is stored nowhere").isNull();
+      assertThat(consumer.paused()).as("fetching paused behind it").containsExactly(TP);
+      assertThat(registry.get("millrace.realtime.blocked.records").gauge().value()).isEqualTo(1);
+      assertThat(registry.get("millrace.realtime.fallback.refusals").counter().count()).isPositive();
+      Health down = health.health(true);
+      assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+      assertThat(down.getDetails()).containsEntry("record", TP.topic() + "/0@1 event " + Events.eventId(1));
+
+      broken.set(false); // the index is fixed
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while ((committed() == null || committed() < 6) && System.nanoTime() < deadline) {
+        loop.pollOnce();
+        Thread.sleep(10);
+      }
+      assertThat(committed()).isEqualTo(6L);
+      assertThat(registry.get("millrace.realtime.blocked.records").gauge().value()).isZero();
+      assertThat(health.health(true).getDetails()).doesNotContainKey("record");
+    } finally {
+      refusingSink.close();
+    }
+  }
+
+  @Test
+  void anIdlePartitionsCommittedOffsetFollowsThePositionPastTransactionMarkers() throws Exception {
+    start(loop(3, Duration.ZERO));
+    produce(0, 3);
+    loop.pollOnce();
+    answers.release();
+    awaitStored(1);
+    Thread.sleep(50);
+    loop.pollOnce();
+    assertThat(committed()).isEqualTo(3L);
+
+    // A read_committed consumer steps over the commit marker at offset 3 without returning a record.
+    consumer.seek(TP, 4);
+    loop.pollOnce();
+
+    assertThat(committed()).as("the marker is not left as lag").isEqualTo(4L);
+  }
+
+  @Test
+  void aPartitionWithRecordsInFlightIsNotMovedToItsPosition() throws Exception {
+    start(loop(3, Duration.ZERO));
+    produce(0, 3);
+    loop.pollOnce(); // in flight, not answered
+    loop.pollOnce();
+    loop.pollOnce();
+
+    assertThat(committed()).isNull();
   }
 }

@@ -8,6 +8,7 @@ import dev.millrace.realtime.config.RealtimeProperties.TimeField;
 import dev.millrace.realtime.index.DocumentMapper;
 import dev.millrace.realtime.index.LoaderDocument;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
@@ -70,5 +71,24 @@ class RecordDecoderTest {
 
     assertThat(doc.reason()).isEqualTo("INDEX_REJECTED");
     assertThat(JSON.readTree(doc.source()).get("message").asString()).isEqualTo("payload_json is not a JSON object");
+  }
+
+  @Test
+  void recordKeysNeverReachADocument() {
+    String key = "alice@example.com";
+    List<ConsumerRecord<String, byte[]>> records = List.of(
+        new ConsumerRecord<>(WireNames.ENRICHED_TOPIC, 0, 1, key, Events.enriched(1).toByteArray()),
+        new ConsumerRecord<>(WireNames.ENRICHED_TOPIC, 0, 2, key, "garbage".getBytes(StandardCharsets.UTF_8)),
+        new ConsumerRecord<>(WireNames.ENRICHED_TOPIC, 0, 3, key, null),
+        new ConsumerRecord<>(WireNames.ENRICHED_TOPIC, 0, 4, key, Events.enriched(Events.eventId(4), "[]").toByteArray()),
+        new ConsumerRecord<>(WireNames.COLLECTOR_DEAD_LETTER_TOPIC, 0, 5, key, Events.collectorDeadLetter(5).toByteArray()),
+        new ConsumerRecord<>(WireNames.ENRICHER_DEAD_LETTER_TOPIC, 0, 6, key, Events.enricherDeadLetter(6).toByteArray()));
+
+    for (ConsumerRecord<String, byte[]> r : records) {
+      LoaderDocument doc = decoder.decode(r);
+      assertThat(new String(doc.source(), StandardCharsets.UTF_8)).as("document of %s", doc.origin())
+          .doesNotContain(key).doesNotContain("alice");
+      assertThat(doc.origin().toString()).doesNotContain(key);
+    }
   }
 }

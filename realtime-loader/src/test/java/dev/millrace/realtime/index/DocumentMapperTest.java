@@ -10,7 +10,6 @@ import dev.millrace.realtime.config.RealtimeProperties;
 import dev.millrace.realtime.config.RealtimeProperties.TimeField;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -117,12 +116,18 @@ class DocumentMapperTest {
     assertThat(json.get("source_offset").asLong()).isEqualTo(5);
     assertThat(json.get("event_id").asString()).isEqualTo(Events.eventId(5));
     assertThat(json.at("/violations/0/keyword").asString()).isEqualTo("minimum");
-    assertThat(Base64.getDecoder().decode(json.get("original").asString()))
-        .isEqualTo(Events.enricherDeadLetter(5).getOriginal().toByteArray());
+    // This mapper was given no enrichment settings: it shows nothing of the original and no client IP
+    // (DeadLetterPrivacyTest covers what a configured one shows).
+    assertThat(json.has("original")).isFalse();
+    assertThat(json.has("original_event")).isFalse();
+    assertThat(json.get("original_format").asString()).isEqualTo("raw_event");
+    assertThat(json.get("original_bytes").asInt()).isEqualTo(Events.enricherDeadLetter(5).getOriginal().size());
+    assertThat(json.get("original_withheld").asString()).isEqualTo("privacy_not_configured");
+    assertThat(json.at("/metadata/client_ip").isMissingNode()).isTrue();
   }
 
   @Test
-  void theLoadersOwnDeadLetterNamesTheRecordAndKeepsItsBytes() {
+  void theLoadersOwnDeadLetterNamesTheRecordButNeverHoldsItsBytes() {
     byte[] value = {1, 2, 3};
     LoaderDocument doc = mapper.loaderDeadLetter(ReasonCode.INDEX_REJECTED, "mapper_parsing_exception",
         origin(Events.eventId(3)), value);
@@ -136,6 +141,39 @@ class DocumentMapperTest {
     assertThat(json.get("source_partition").asInt()).isEqualTo(3);
     assertThat(json.get("source_offset").asLong()).isEqualTo(42);
     assertThat(json.get("event_id").asString()).isEqualTo(Events.eventId(3));
-    assertThat(Base64.getDecoder().decode(json.get("original").asString())).isEqualTo(value);
+    assertThat(json.has("original")).isFalse();
+    assertThat(json.get("original_format").asString()).isEqualTo("unreadable");
+    assertThat(json.get("original_withheld").asString()).isEqualTo("unreadable");
+    assertThat(json.get("original_bytes").asInt()).isEqualTo(3);
+  }
+
+  @Test
+  void aRefusedEventsDeadLetterShowsTheEnrichedEventAsItIsAlreadyPseudonymised() {
+    EnrichedEvent e = Events.enriched(3);
+    JsonNode json = json(mapper.loaderDeadLetter(ReasonCode.INDEX_REJECTED, "mapper_parsing_exception",
+        origin(Events.eventId(3)), e.toByteArray()));
+
+    assertThat(json.get("original_format").asString()).isEqualTo("enriched_event");
+    assertThat(json.has("original_withheld")).isFalse();
+    assertThat(json.at("/original_event/context/user_id").asString()).isEqualTo("pseudo-7f3a");
+    assertThat(json.at("/original_event/metadata/client_ip").asString()).isEqualTo("203.0.113.0");
+    assertThat(json.at("/original_event/payload/sku").asString()).isEqualTo("KET-3");
+  }
+
+  @Test
+  void aFallbackDeadLetterHoldsOnlyWhatTheLoaderWritesAndNothingOfTheRefusedDocument() {
+    Origin origin = new Origin("millrace.dead-letter.collector", 0, 8, RECORD_TIME.toEpochMilli(), "x".repeat(300));
+    LoaderDocument refused = mapper.deadLetter(Events.collectorDeadLetter(8), origin);
+    JsonNode json = json(mapper.fallbackDeadLetter(refused, "mapper_parsing_exception: " + "y".repeat(5000)));
+
+    assertThat(json.get("stage").asString()).isEqualTo("REALTIME_LOADER");
+    assertThat(json.get("reason").asString()).isEqualTo("INDEX_REJECTED");
+    assertThat(json.get("message").asString()).hasSize(DocumentMapper.FALLBACK_MESSAGE_CHARS + 3);
+    assertThat(json.has("event_id")).as("a long event id could be what got it refused").isFalse();
+    assertThat(json.get("refused_document_bytes").asInt()).isEqualTo(refused.source().length);
+    assertThat(json.get("source_offset").asLong()).isEqualTo(8);
+    assertThat(json.has("original")).isFalse();
+    assertThat(json.has("original_event")).isFalse();
+    assertThat(json.has("violations")).isFalse();
   }
 }

@@ -7,8 +7,17 @@ import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.json.jackson.Jackson3JsonpMapper;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
+import com.google.protobuf.ByteString;
+import dev.millrace.enrichment.config.EnrichmentConfig;
+import dev.millrace.enrichment.pii.Pseudonymizer;
 import dev.millrace.proto.v1.BotScore;
+import dev.millrace.proto.v1.CollectorMetadata;
+import dev.millrace.proto.v1.Context;
+import dev.millrace.proto.v1.DeadLetter;
 import dev.millrace.proto.v1.EnrichedEvent;
+import dev.millrace.proto.v1.Event;
+import dev.millrace.proto.v1.RawEvent;
+import dev.millrace.proto.v1.Transport;
 import dev.millrace.realtime.Events;
 import dev.millrace.realtime.RealtimeLoaderApplication;
 import dev.millrace.localstack.ElasticsearchServer;
@@ -121,13 +130,25 @@ class RealtimeLoaderIT {
         // One node: replicas could never be assigned.
         "--millrace.realtime.index.replicas=0",
         "--millrace.realtime.bulk.linger=200ms",
-        "--millrace.realtime.retry.max-backoff=1s");
+        "--millrace.realtime.retry.max-backoff=1s",
+        // The enrichment API's settings, as a deployment gives both services the same ones.
+        "--millrace.enrichment.pii.key=" + PII_KEY,
+        "--millrace.enrichment.pii.payload-paths[0]=$.email",
+        "--millrace.enrichment.ip.ipv4-octets-kept=2");
+  }
+
+  /** A test value only; a real key is never committed. */
+  static final String PII_KEY = "realtime-it-only-pii-key-0123456789abcdef";
+
+  /** The enrichment API's pseudonymiser under the settings the loader was started with. */
+  static Pseudonymizer pseudonymizer() {
+    return new Pseudonymizer(EnrichmentConfig.builder().piiKey(PII_KEY, "$.email").build().pii());
   }
 
   // ---------------------------------------------------------------------------------------------
 
   @Test
-  @Order(1)
+  @Order(10)
   void tenThousandEventsBecomeExactlyTenThousandSearchableDocuments() throws Exception {
     send(0, 10_000, "bulk-10k");
 
@@ -152,7 +173,7 @@ class RealtimeLoaderIT {
   }
 
   @Test
-  @Order(2)
+  @Order(20)
   void aDocumentThatConflictsWithTheMappingIsDeadLetteredAndTheRestOfItsBatchIsIndexed() throws Exception {
     String tooDeep = "{\"a\":".repeat(30) + "1" + "}".repeat(30);
     String badId = new UUID(1, 1).toString();
@@ -174,7 +195,9 @@ class RealtimeLoaderIT {
     assertThat(deadLetter.get("stage").asString()).isEqualTo("REALTIME_LOADER");
     assertThat(deadLetter.get("message").asString()).contains("depth");
     assertThat(deadLetter.get("source_topic").asString()).isEqualTo(enrichedTopic);
-    assertThat(deadLetter.get("original").asString()).isNotEmpty();
+    assertThat(deadLetter.has("original")).as("never the record's bytes").isFalse();
+    assertThat(deadLetter.get("original_format").asString()).isEqualTo("enriched_event");
+    assertThat(deadLetter.at("/original_event/event_id").asString()).isEqualTo(badId);
 
     // Still running: a later event is indexed.
     send(20_040, 20_041, "conflict");
@@ -182,7 +205,7 @@ class RealtimeLoaderIT {
   }
 
   @Test
-  @Order(3)
+  @Order(30)
   void deadLettersFromBothStagesAreSearchableByReasonCode() throws Exception {
     for (int n = 0; n < 50; n++) {
       producer.send(new ProducerRecord<>(collectorDeadLetters, "k" + n, Events.collectorDeadLetter(n).toByteArray()));
@@ -209,7 +232,86 @@ class RealtimeLoaderIT {
   }
 
   @Test
-  @Order(4)
+  @Order(33)
+  void deadLettersShowTheirOriginalOnlyPseudonymisedAsTheEnrichmentApiWould() throws Exception {
+    String eventId = new UUID(3, 1).toString();
+    Event event = Event.newBuilder().setEventId(eventId).setEventType("signup").setSchemaVersion("1-0-0")
+        .setContext(Context.newBuilder().setUserId("alice-it-42").setIp("198.51.100.77"))
+        .setPayloadJson("{\"email\":\"alice.it@example.com\",\"plan\":\"gold\"}")
+        .build();
+    CollectorMetadata metadata = CollectorMetadata.newBuilder().setClientIp("198.51.100.78")
+        .setTransport(Transport.TRANSPORT_REST).build();
+    DeadLetter deadLetter = Events.enricherDeadLetter(0).toBuilder().setEventId(eventId).setMetadata(metadata)
+        .setOriginal(RawEvent.newBuilder().setEvent(event).setMetadata(metadata).build().toByteString()).build();
+    String rest = "{\"event_id\":\"nope\",\"context\":{\"user_id\":\"bob-it-7\",\"ip\":\"198.51.100.79\"},"
+        + "\"payload\":{\"email\":\"bob.it@example.com\"}}";
+    DeadLetter fromCollector = Events.collectorDeadLetter(0).toBuilder().setEventId("nope-privacy")
+        .setMetadata(metadata).setOriginal(ByteString.copyFromUtf8(rest)).build();
+    producer.send(new ProducerRecord<>(enricherDeadLetters, "alice-it-42", deadLetter.toByteArray()));
+    producer.send(new ProducerRecord<>(collectorDeadLetters, "bob-it-7", fromCollector.toByteArray()));
+    producer.flush();
+
+    await("the dead letters", () -> count(deadLettersAlias, term("event_id", eventId)) == 1
+        && count(deadLettersAlias, term("event_id", "nope-privacy")) == 1);
+
+    Pseudonymizer pii = pseudonymizer();
+    JsonNode enricher = search(deadLettersAlias, term("event_id", eventId)).get(0);
+    assertThat(enricher.at("/original_event/context/user_id").asString()).isEqualTo(pii.pseudonym("alice-it-42"));
+    assertThat(enricher.at("/original_event/context/ip").asString()).isEqualTo("198.51.0.0");
+    assertThat(enricher.at("/original_event/payload/email").asString()).isEqualTo(pii.pseudonym("alice.it@example.com"));
+    assertThat(enricher.at("/original_event/payload/plan").asString()).isEqualTo("gold");
+    assertThat(enricher.at("/metadata/client_ip").asString()).isEqualTo("198.51.0.0");
+    JsonNode collector = search(deadLettersAlias, term("event_id", "nope-privacy")).get(0);
+    assertThat(collector.get("original_format").asString()).isEqualTo("event_json");
+    assertThat(collector.at("/original_event/context/user_id").asString()).isEqualTo(pii.pseudonym("bob-it-7"));
+    assertThat(collector.at("/original_event/payload/email").asString()).isEqualTo(pii.pseudonym("bob.it@example.com"));
+
+    // Nothing raw anywhere: neither in a document's source nor searchable in any field.
+    for (String raw : List.of("alice-it-42", "198.51.100.77", "198.51.100.78", "alice.it@example.com",
+        "bob-it-7", "198.51.100.79", "bob.it@example.com")) {
+      assertThat(count(deadLettersAlias, Query.of(q -> q.queryString(qs -> qs.query("\"" + raw + "\"")))))
+          .as("documents matching %s", raw).isZero();
+      assertThat(rawSource(eventId)).doesNotContain(raw);
+      assertThat(rawSource("nope-privacy")).doesNotContain(raw);
+    }
+  }
+
+  @Test
+  @Order(36)
+  void onlyCommittedTransactionsAreIndexedAndADeadLetterOfAnAbortedOneIsNoDuplicate() throws Exception {
+    String abortedEvent = new UUID(2, 1).toString();
+    String committedEvent = new UUID(2, 2).toString();
+    String deadLetterEvent = new UUID(2, 3).toString();
+    DeadLetter deadLetter = Events.enricherDeadLetter(900).toBuilder().setEventId(deadLetterEvent).build();
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, run + "-enricher");
+    try (KafkaProducer<String, byte[]> enricher = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      enricher.initTransactions();
+      // As the enricher's exactly_once_v2 does when a task fails mid-transaction: abort, then do it again.
+      enricher.beginTransaction();
+      enricher.send(record(enrichedTopic, tagged(abortedEvent, "txn")));
+      enricher.send(new ProducerRecord<>(enricherDeadLetters, deadLetterEvent, deadLetter.toByteArray()));
+      enricher.flush();
+      enricher.abortTransaction();
+      enricher.beginTransaction();
+      enricher.send(record(enrichedTopic, tagged(committedEvent, "txn")));
+      enricher.send(new ProducerRecord<>(enricherDeadLetters, deadLetterEvent, deadLetter.toByteArray()));
+      enricher.commitTransaction();
+    }
+
+    await("the committed transaction", () -> count(eventsAlias, term("event_id", committedEvent)) == 1
+        && count(deadLettersAlias, term("event_id", deadLetterEvent)) >= 1);
+    // Committed offsets reach the end of every partition, past the transactions' markers.
+    awaitCaughtUp();
+
+    assertThat(count(eventsAlias, term("event_id", abortedEvent))).as("an aborted event").isZero();
+    assertThat(count(eventsAlias, term("source", "txn"))).isEqualTo(1);
+    assertThat(count(deadLettersAlias, term("event_id", deadLetterEvent))).as("one dead letter, not two").isEqualTo(1);
+  }
+
+  @Test
+  @Order(40)
   void elasticsearchDownForTenSecondsMidRunLosesAndDuplicatesNothing() throws Exception {
     send(30_000, 35_000, "es-restart");
     await("some of the run indexed", () -> count(eventsAlias, term("source", "es-restart")) > 0);
@@ -225,7 +327,7 @@ class RealtimeLoaderIT {
   }
 
   @Test
-  @Order(5)
+  @Order(50)
   void rewindingTheConsumerGroupToTheStartDuplicatesNothing() throws Exception {
     awaitCaughtUp();
     long events = count(eventsAlias, Query.of(q -> q.matchAll(m -> m)));
@@ -266,6 +368,20 @@ class RealtimeLoaderIT {
       producer.send(record(enrichedTopic, tagged));
     }
     producer.flush();
+  }
+
+  static EnrichedEvent tagged(String eventId, String source) {
+    EnrichedEvent e = Events.enriched(eventId, "{\"sku\":\"KET-1\"}");
+    return e.toBuilder().setRaw(e.getRaw().toBuilder().setEvent(e.getRaw().getEvent().toBuilder().setSource(source)))
+        .build();
+  }
+
+  /** A dead letter's stored source, as Elasticsearch returns it. */
+  String rawSource(String eventId) throws Exception {
+    es.indices().refresh(r -> r.index(deadLettersAlias));
+    org.elasticsearch.client.Request request = new org.elasticsearch.client.Request("POST", "/" + deadLettersAlias + "/_search");
+    request.setJsonEntity("{\"query\":{\"term\":{\"event_id\":\"" + eventId + "\"}}}");
+    return new String(restClient.performRequest(request).getEntity().getContent().readAllBytes(), StandardCharsets.UTF_8);
   }
 
   static ProducerRecord<String, byte[]> record(String topic, EnrichedEvent e) {

@@ -104,7 +104,7 @@ class BulkSinkTest {
   }
 
   @Test
-  void aRefusedDeadLetterIsReplacedByAMinimalOneThatKeepsItsBytes() throws Exception {
+  void aRefusedDeadLetterIsReplacedByAMinimalOne() throws Exception {
     Origin origin = new Origin("millrace.dead-letter.enricher", 0, 8, 0, "");
     LoaderDocument deadLetter = mapper.deadLetter(Events.enricherDeadLetter(8), origin);
     es.script.add(d -> new ItemResult(400, "mapper_parsing_exception: failed_at"));
@@ -114,21 +114,72 @@ class BulkSinkTest {
     LoaderDocument fallback = es.requests.get(1).get(0);
     assertThat(fallback.kind()).isEqualTo(LoaderDocument.Kind.FALLBACK_DEAD_LETTER);
     assertThat(fallback.id()).isEqualTo(deadLetter.id());
-    assertThat(JSON.readTree(fallback.source()).get("original").asString())
-        .isEqualTo(java.util.Base64.getEncoder().encodeToString(deadLetter.source()));
+    assertThat(JSON.readTree(fallback.source()).get("refused_document_bytes").asInt())
+        .isEqualTo(deadLetter.source().length);
+    assertThat(JSON.readTree(fallback.source()).has("original")).isFalse();
     assertThat(sleeps).isEmpty();
   }
 
   @Test
-  void aRefusedMinimalDeadLetterIsCountedNotRetriedForever() throws Exception {
+  void aRefusedMinimalDeadLetterIsHeldBackAndSentAgainUntilStoredNeverDropped() throws Exception {
     Origin origin = new Origin("millrace.dead-letter.enricher", 0, 8, 0, "");
     es.script.add(d -> new ItemResult(400, "x"));
-    es.script.add(d -> new ItemResult(400, "index closed"));
+    es.script.add(d -> new ItemResult(400, "index_closed_exception: closed"));
+    es.script.add(d -> new ItemResult(400, "index_closed_exception: closed"));
+    List<Integer> blockedWhileWaiting = new ArrayList<>();
+    BulkSink watched = new BulkSink(es, mapper, new RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(10), () -> 0.0),
+        d -> {
+          sleeps.add(d);
+          blockedWhileWaiting.add(metrics.status().blockedCount());
+        }, metrics, 1);
 
-    sink.write(List.of(mapper.deadLetter(Events.enricherDeadLetter(8), origin)));
+    try {
+      watched.write(List.of(mapper.deadLetter(Events.enricherDeadLetter(8), origin)));
+    } finally {
+      watched.close();
+    }
 
-    assertThat(es.requests).hasSize(2);
-    assertThat(registry.get("millrace.realtime.dropped").counter().count()).isEqualTo(1);
+    assertThat(es.requests).hasSize(4);
+    assertThat(es.requests.get(3)).singleElement()
+        .satisfies(d -> assertThat(d.kind()).isEqualTo(LoaderDocument.Kind.FALLBACK_DEAD_LETTER));
+    assertThat(sleeps).containsExactly(Duration.ofMillis(50), Duration.ofMillis(100));
+    assertThat(blockedWhileWaiting).containsExactly(1, 1);
+    assertThat(metrics.status().blockedCount()).isZero();
+    assertThat(registry.get("millrace.realtime.fallback.refusals").counter().count()).isEqualTo(2);
+    assertThat(registry.get("millrace.realtime.dead.letters").tag("reason", "INDEX_REJECTED").counter().count())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aBatchWithAnUnstorableRecordDoesNotCompleteAndIsReportedBlocked() throws Exception {
+    Origin origin = new Origin("millrace.dead-letter.collector", 2, 5, 0, "");
+    java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+    BulkClient refusing = docs -> docs.stream()
+        .map(d -> broken.get() && d.kind() != LoaderDocument.Kind.EVENT ? new ItemResult(400, "index_closed_exception")
+            : ItemResult.ok(201))
+        .toList();
+    BulkSink stuck = new BulkSink(refusing, mapper, new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(2), () -> 0.0),
+        d -> Thread.sleep(d.toMillis()), metrics, 1);
+    try {
+      java.util.concurrent.Future<?> write = stuck.submit(List.of(event(1),
+          mapper.deadLetter(Events.collectorDeadLetter(5), origin)));
+
+      assertThat(org.assertj.core.api.Assertions.catchThrowable(
+          () -> write.get(300, java.util.concurrent.TimeUnit.MILLISECONDS)))
+          .as("the batch does not complete while its record cannot be stored")
+          .isInstanceOf(java.util.concurrent.TimeoutException.class);
+      assertThat(metrics.status().oldestBlocked()).hasValueSatisfying(b -> {
+        assertThat(b.origin()).isEqualTo(origin);
+        assertThat(b.error()).contains("index_closed_exception");
+      });
+      assertThat(registry.get("millrace.realtime.blocked.records").gauge().value()).isEqualTo(1);
+
+      broken.set(false);
+      write.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(registry.get("millrace.realtime.blocked.records").gauge().value()).isZero();
+    } finally {
+      stuck.close();
+    }
   }
 
   @Test
