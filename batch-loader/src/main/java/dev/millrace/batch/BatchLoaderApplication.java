@@ -43,12 +43,20 @@ public class BatchLoaderApplication {
         faults.getIfAvailable(() -> FaultInjection.NONE), events);
   }
 
-  /** Readiness: every loader loop runs and the store answers. */
+  /**
+   * Readiness: every loader loop runs, no partition stopped, and the store and dead-letter topic
+   * answer. A partition stopped on a refused dead letter is DOWN (an operator must act) but leaves
+   * liveness alone: a restart would only meet the same refusal, and the other partitions load on.
+   */
   @Bean
   HealthIndicator loader(LoaderLifecycle lifecycle) {
     return () -> {
       if (!lifecycle.alive()) {
         return Health.down().withDetail("reason", "a loader loop is not running").build();
+      }
+      String failure = lifecycle.failure();
+      if (failure != null) {
+        return Health.down().withDetail("reason", failure).build();
       }
       String unhealthy = lifecycle.unhealthy();
       return unhealthy == null ? Health.up().build()

@@ -9,7 +9,11 @@ import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
@@ -33,6 +37,12 @@ import org.springframework.validation.annotation.Validated;
  * @param marker completeness markers for the curation job
  * @param pollTimeout longest a poll waits; also the period of the time-based rotation check
  * @param shutdownTimeout how long a graceful shutdown keeps trying to upload open files
+ * @param turnBudget how long one turn of a loader loop may keep calling the store (uploads,
+ *     recovery, receipts, markers) before it goes back to poll; no store call starts after it, so a
+ *     slow store cannot keep the consumer from polling past {@code max.poll.interval.ms}
+ * @param deadLetterTimeout how long a dead letter may wait for the broker's acknowledgement before
+ *     it counts as failed and is sent again; longer than the producer's {@code delivery.timeout.ms},
+ *     by which the producer reports every send, so it only catches a producer that never answers
  */
 @Validated
 @ConfigurationProperties("millrace.batch")
@@ -50,16 +60,39 @@ public record BatchProperties(
     @Valid @DefaultValue Retry retry,
     @Valid @DefaultValue Marker marker,
     @DefaultValue("500ms") @NotNull Duration pollTimeout,
-    @DefaultValue("30s") @NotNull Duration shutdownTimeout) {
+    @DefaultValue("30s") @NotNull Duration shutdownTimeout,
+    @DefaultValue("10s") @NotNull Duration turnBudget,
+    @DefaultValue("3m") @NotNull Duration deadLetterTimeout) {
 
   /** S3's smallest part of a multipart upload (except the last). */
   public static final DataSize MIN_PART_SIZE = DataSize.ofMegabytes(5);
+  /** {@code turn-budget} when not set. */
+  public static final Duration DEFAULT_TURN_BUDGET = Duration.ofSeconds(10);
+  /** {@code dead-letter-timeout} when not set. */
+  public static final Duration DEFAULT_DEAD_LETTER_TIMEOUT = Duration.ofMinutes(3);
 
+  @ConstructorBinding
   public BatchProperties {
     kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
     if (spillDir == null) {
       spillDir = Path.of(System.getProperty("java.io.tmpdir"), "millrace-batch");
     }
+  }
+
+  /**
+   * The settings as they were before {@code turn-budget} and {@code dead-letter-timeout}, which take
+   * their defaults.
+   *
+   * @deprecated pass every setting to the canonical constructor
+   */
+  @Deprecated
+  public BatchProperties(String topic, String deadLetterTopic, Map<String, String> kafka, S3 s3,
+                         PartitionBy partitionBy, Rotation rotation, Parquet parquet,
+                         int maxOpenFiles, int consumers, Path spillDir, Retry retry, Marker marker,
+                         Duration pollTimeout, Duration shutdownTimeout) {
+    this(topic, deadLetterTopic, kafka, s3, partitionBy, rotation, parquet, maxOpenFiles, consumers,
+        spillDir, retry, marker, pollTimeout, shutdownTimeout, DEFAULT_TURN_BUDGET,
+        DEFAULT_DEAD_LETTER_TIMEOUT);
   }
 
   /** The timestamp that places a record in its hour. */
@@ -89,7 +122,8 @@ public record BatchProperties(
    * @param bucket bucket the files go to (must exist)
    * @param prefix key prefix of the table, without a trailing slash
    * @param partSize files bigger than this go up as a multipart upload in parts of this size
-   * @param requestTimeout read/write timeout of one HTTP request to the store
+   * @param requestTimeout the longest one request to the store may take, from connecting to the
+   *     last byte of the response (so a part of {@code partSize} must go up within it)
    */
   public record S3(
       @NotBlank String endpoint,
@@ -183,6 +217,49 @@ public record BatchProperties(
       throw new IllegalArgumentException(
           "millrace.batch.marker.grace must not be negative, was " + marker.grace());
     }
+    if (turnBudget.isNegative() || turnBudget.isZero()) {
+      throw new IllegalArgumentException(
+          "millrace.batch.turn-budget must be positive, was " + turnBudget);
+    }
+    Duration deliveryTimeout = kafkaMillis(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+        ProducerConfig.configDef());
+    if (deadLetterTimeout.compareTo(deliveryTimeout) <= 0) {
+      throw new IllegalArgumentException("millrace.batch.dead-letter-timeout (" + deadLetterTimeout
+          + ") must be longer than millrace.batch.kafka.delivery.timeout.ms (" + deliveryTimeout
+          + "): the producer reports every send by then, and a dead letter sent again while the"
+          + " first send may still land would be written twice");
+    }
+    Duration maxBlock = kafkaMillis(ProducerConfig.MAX_BLOCK_MS_CONFIG, ProducerConfig.configDef());
+    Duration apiTimeout = kafkaMillis(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+        ConsumerConfig.configDef());
+    Duration maxPollInterval = kafkaMillis(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+        ConsumerConfig.configDef());
+    Duration longestCall = s3.requestTimeout().compareTo(maxBlock) >= 0 ? s3.requestTimeout() : maxBlock;
+    Duration longestTurn = pollTimeout.plus(turnBudget).plus(longestCall).plus(apiTimeout);
+    if (longestTurn.compareTo(maxPollInterval) > 0) {
+      throw new IllegalArgumentException("millrace.batch.poll-timeout (" + pollTimeout
+          + ") + turn-budget (" + turnBudget + ") + the longer of s3.request-timeout ("
+          + s3.requestTimeout() + ") and kafka.max.block.ms (" + maxBlock
+          + ") + kafka.default.api.timeout.ms (" + apiTimeout + ") must not exceed"
+          + " millrace.batch.kafka.max.poll.interval.ms (" + maxPollInterval + "): that sum is the"
+          + " longest a loader turn keeps its consumer from polling, and past"
+          + " max.poll.interval.ms the group hands the partitions to another consumer while this"
+          + " one may still be uploading them");
+    }
     return this;
+  }
+
+  /** A Kafka client setting in milliseconds: from {@code kafka.*}, else the client's default. */
+  private Duration kafkaMillis(String key, ConfigDef clientConfig) {
+    String value = kafka.get(key);
+    if (value == null) {
+      return Duration.ofMillis(((Number) clientConfig.defaultValues().get(key)).longValue());
+    }
+    try {
+      return Duration.ofMillis(Long.parseLong(value.trim()));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("millrace.batch.kafka." + key
+          + " must be a number of milliseconds, was '" + value + "'");
+    }
   }
 }

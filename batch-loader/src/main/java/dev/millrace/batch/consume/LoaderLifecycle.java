@@ -51,9 +51,15 @@ public final class LoaderLifecycle implements SmartLifecycle {
     return !threads.isEmpty() && threads.stream().allMatch(Thread::isAlive);
   }
 
-  /** Why some loop is not ready (the store is failing), or null. */
+  /** Why some loop is not ready for now (the store or the dead-letter topic failing), or null. */
   public String unhealthy() {
     return loops.stream().map(LoaderLoop::unhealthy).filter(u -> u != null).findFirst().orElse(null);
+  }
+
+  /** Partitions stopped on a refused dead letter, each naming topic, partition and offset; or null. */
+  public String failure() {
+    List<String> failures = loops.stream().map(LoaderLoop::failure).filter(f -> f != null).toList();
+    return failures.isEmpty() ? null : String.join("; ", failures);
   }
 
   @Override

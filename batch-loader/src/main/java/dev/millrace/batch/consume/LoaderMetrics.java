@@ -13,6 +13,7 @@ public final class LoaderMetrics {
   final Counter rowsUploaded;
   final Counter skipped;
   final Counter deadLetters;
+  final Counter deadLetterFailures;
   final Counter files;
   final Counter bytes;
   final Counter uploadFailures;
@@ -22,6 +23,7 @@ public final class LoaderMetrics {
   final AtomicLong pendingUploads = new AtomicLong();
   final AtomicLong lag = new AtomicLong();
   final AtomicLong watermarkMillis = new AtomicLong();
+  final AtomicLong stoppedPartitions = new AtomicLong();
 
   public LoaderMetrics(MeterRegistry registry) {
     rows = Counter.builder("millrace.batch.rows")
@@ -35,6 +37,10 @@ public final class LoaderMetrics {
         .register(registry);
     deadLetters = Counter.builder("millrace.batch.dead.letters")
         .description("Records that are not an EnrichedEvent, sent to the dead-letter topic")
+        .register(registry);
+    deadLetterFailures = Counter.builder("millrace.batch.dead.letter.failures")
+        .description("Dead letters the topic did not acknowledge: retriable ones are sent again,"
+            + " a refused one stops its partition")
         .register(registry);
     files = Counter.builder("millrace.batch.files").description("Parquet files uploaded")
         .register(registry);
@@ -55,5 +61,8 @@ public final class LoaderMetrics {
         .description("Records behind the end of the assigned partitions").register(registry);
     Gauge.builder("millrace.batch.watermark", watermarkMillis, AtomicLong::get).baseUnit("milliseconds")
         .description("Lowest watermark over the assigned partitions, epoch millis").register(registry);
+    Gauge.builder("millrace.batch.stopped.partitions", stoppedPartitions, AtomicLong::get)
+        .description("Partitions stopped on a dead letter their topic refused (health is DOWN)")
+        .register(registry);
   }
 }

@@ -12,10 +12,12 @@ public final class Offsets {
    * With one open file per destination, the records of a partition are spread over several files;
    * an offset can only be committed once every file holding an earlier record is uploaded, so the
    * answer is the smallest first offset over the partition's open and not-yet-uploaded files, or the
-   * next offset to read when there are none.
+   * next offset to read when there are none. A dead letter not yet acknowledged holds the commit
+   * at its record's offset the same way.
    *
    * @param nextOffset the offset after the last record processed (written, skipped or dead-lettered)
-   * @param unflushedFirstOffsets first offsets of the partition's open and pending files
+   * @param unflushedFirstOffsets first offsets of the partition's open and pending files, and the
+   *     offsets of its unacknowledged dead letters
    */
   public static long committable(long nextOffset, LongStream unflushedFirstOffsets) {
     return Math.min(nextOffset, unflushedFirstOffsets.min().orElse(Long.MAX_VALUE));

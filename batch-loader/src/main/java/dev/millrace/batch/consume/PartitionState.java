@@ -2,7 +2,10 @@ package dev.millrace.batch.consume;
 
 import dev.millrace.batch.partition.Destination;
 import dev.millrace.batch.store.Recovery;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +20,24 @@ final class PartitionState {
   final long assignedAtMillis;
   /** False until the store was read for what this partition already has there. */
   boolean recovered;
+  /** The recovery under way (it may take several loop turns), or null. */
+  Recovery.InProgress recovery;
+  /** True once the partition's published watermark was read back during recovery. */
+  boolean watermarkRead;
   Recovery.Covered covered;
+  /**
+   * Files the previous owner announced (a receipt) but whose data was not in the store: destination
+   * to {first offset: last offset}. A file of ours opening at such a first offset ends at that last.
+   */
+  Map<Destination, Map<Long, Long>> unfinished = new HashMap<>();
+  /** Dead letters of this partition not yet acknowledged, in offset order. */
+  final Deque<PendingDeadLetter> deadLetters = new ArrayDeque<>();
+  /**
+   * Why the partition stopped for good: a dead letter the topic refused (too large, not
+   * authorized, ...). Its records are no longer read, and nothing from that record on is committed.
+   * Null while it runs.
+   */
+  String stopped;
   /** Offset after the last record processed. */
   long nextOffset;
   long lastCommitted = -1;
@@ -45,8 +65,13 @@ final class PartitionState {
   }
 
   long committable() {
-    return Offsets.committable(nextOffset,
-        Stream.concat(open.values().stream(), pending.stream()).mapToLong(f -> f.firstOffset));
+    return Offsets.committable(nextOffset, LongStream.concat(unflushedFirstOffsets(),
+        deadLetters.stream().mapToLong(d -> d.offset)));
+  }
+
+  /** True when a dead letter of this partition waits to be sent again. */
+  boolean deadLetterWaiting() {
+    return deadLetters.stream().anyMatch(d -> d.ack == null);
   }
 
   /**

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -29,6 +30,11 @@ import tools.jackson.databind.json.JsonMapper;
  * has files, and one hour-level manifest under {@code _markers/}. A cursor object remembers the next
  * hour to mark, so hours without data still get their hour-level marker and a restart resumes.
  * Writing a marker twice (two instances) writes the same content: it is idempotent.
+ *
+ * <p>The loader calls these between polls of its Kafka consumer, so the variants that take an
+ * {@code outOfTime} check stop between two store calls once the loop's turn is over; what is left
+ * is done at the next check (the cursor only moves past an hour once all of its markers are
+ * written).
  */
 public final class MarkerWriter {
 
@@ -69,11 +75,20 @@ public final class MarkerWriter {
    */
   public OptionalLong globalWatermark(int partitionCount, Map<Integer, Long> fresher)
       throws IOException {
+    return globalWatermark(partitionCount, fresher, () -> false);
+  }
+
+  /** As {@link #globalWatermark(int, Map)}; empty when {@code outOfTime} before all are read. */
+  public OptionalLong globalWatermark(int partitionCount, Map<Integer, Long> fresher,
+                                      BooleanSupplier outOfTime) throws IOException {
     Map<Integer, Long> all = new LinkedHashMap<>();
     for (String key : store.list(names.watermarkDirectory(topic))) {
       int p = ObjectNames.parseWatermarkPartition(key);
       if (p < 0) {
         continue;
+      }
+      if (outOfTime.getAsBoolean()) {
+        return OptionalLong.empty();
       }
       store.get(key).ifPresent(b -> all.put(p, Long.parseLong(new String(b, StandardCharsets.UTF_8).trim())));
     }
@@ -98,6 +113,15 @@ public final class MarkerWriter {
    */
   public List<Long> markCompleteHours(long watermarkMillis, OptionalLong firstHourIfNew)
       throws IOException {
+    return markCompleteHours(watermarkMillis, firstHourIfNew, () -> false);
+  }
+
+  /**
+   * As {@link #markCompleteHours(long, OptionalLong)}, stopping between two store calls once
+   * {@code outOfTime}; an hour left half-marked is marked again, whole, by the next call.
+   */
+  public List<Long> markCompleteHours(long watermarkMillis, OptionalLong firstHourIfNew,
+                                      BooleanSupplier outOfTime) throws IOException {
     List<Long> marked = new ArrayList<>();
     Optional<byte[]> stored = store.get(names.markerCursorKey());
     long cursor;
@@ -108,8 +132,11 @@ public final class MarkerWriter {
     } else {
       return marked;
     }
-    while (cursor + HOUR + graceMillis <= watermarkMillis && marked.size() < MAX_HOURS_PER_CHECK) {
-      markHour(cursor);
+    while (cursor + HOUR + graceMillis <= watermarkMillis && marked.size() < MAX_HOURS_PER_CHECK
+        && !outOfTime.getAsBoolean()) {
+      if (!markHour(cursor, outOfTime)) {
+        break;
+      }
       marked.add(cursor);
       cursor += HOUR;
       store.put(names.markerCursorKey(), Long.toString(cursor).getBytes(StandardCharsets.UTF_8));
@@ -122,12 +149,16 @@ public final class MarkerWriter {
     return hourStartMillis + HOUR + graceMillis <= watermarkMillis;
   }
 
-  private void markHour(long hourStart) throws IOException {
+  /** Writes the hour's markers; false when out of time first (the hour marker is not written). */
+  private boolean markHour(long hourStart, BooleanSupplier outOfTime) throws IOException {
     String hourDir = Destination.hourDirectory(hourStart);
     List<String> allFiles = new ArrayList<>();
     for (String typeDir : store.listDirectories(names.prefix() + "/")) {
       if (!typeDir.startsWith(names.prefix() + "/event_type=")) {
         continue;
+      }
+      if (outOfTime.getAsBoolean()) {
+        return false;
       }
       List<String> files = store.list(typeDir + hourDir + "/").stream()
           .filter(k -> k.endsWith(".parquet")).sorted().toList();
@@ -138,8 +169,12 @@ public final class MarkerWriter {
       store.put(names.partitionMarkerKey(destination), manifest(hourStart, files));
       allFiles.addAll(files);
     }
+    if (outOfTime.getAsBoolean()) {
+      return false;
+    }
     store.put(names.hourMarkerKey(hourStart), manifest(hourStart, allFiles));
     log.info("marked {} complete: {} files", hourDir, allFiles.size());
+    return true;
   }
 
   private byte[] manifest(long hourStart, List<String> files) {

@@ -10,7 +10,11 @@ import java.time.Duration;
 public final class RotationPolicy {
 
   /** Why a file was closed; a metric tag and a log word. */
-  public enum Reason { RECORDS, BYTES, INTERVAL, HOUR_COMPLETE, OPEN_FILE_CAP, SHUTDOWN }
+  public enum Reason {
+    RECORDS, BYTES, INTERVAL, HOUR_COMPLETE, OPEN_FILE_CAP, SHUTDOWN,
+    /** The file reached the last offset of the previous owner's receipt for the same range. */
+    RECEIPT
+  }
 
   private final long maxRecords;
   private final long maxBytes;

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,13 @@ import org.slf4j.LoggerFactory;
  * {@code [first, last]} holds <em>every</em> record of D between those offsets. After a restart from
  * the committed offset, a record is a duplicate exactly when some uploaded file of its own
  * destination covers its offset.
+ *
+ * <p>A receipt whose data object is missing is the previous owner's upload that had not finished
+ * when the partition moved: it may have died, or it may be a zombie whose upload still lands later.
+ * The receipt is kept, and its range handed to the new owner, which closes its own file of that
+ * destination exactly at the receipt's last offset. Both then write the same records under the
+ * same key, so a late upload overwrites the object with the same rows instead of adding a second
+ * object over overlapping offsets.
  */
 public final class Recovery {
 
@@ -31,12 +39,27 @@ public final class Recovery {
   public static final class Covered {
     private final Map<Destination, List<long[]>> ranges = new HashMap<>();
     private final List<Map.Entry<Long, String>> receipts = new ArrayList<>();
+    private final Map<Destination, Map<Long, Long>> unfinished = new HashMap<>();
     private long maxLast = -1;
 
     public void add(Destination destination, long first, long last, String receiptKey) {
       ranges.computeIfAbsent(destination, d -> new ArrayList<>()).add(new long[] {first, last});
       receipts.add(Map.entry(last, receiptKey));
       maxLast = Math.max(maxLast, last);
+    }
+
+    /** A receipt {@code [first, last]} of {@code destination} whose data object does not exist. */
+    public void addUnfinished(Destination destination, long first, long last) {
+      unfinished.computeIfAbsent(destination, d -> new HashMap<>()).put(first, last);
+    }
+
+    /**
+     * Files the previous owner announced but had not finished uploading: destination to
+     * {first offset: last offset}. A file of that destination that opens at such a first offset
+     * must end exactly at its last offset.
+     */
+    public Map<Destination, Map<Long, Long>> unfinished() {
+      return unfinished;
     }
 
     /** {last offset, receipt key} of every covered file, to delete once committed past. */
@@ -76,39 +99,88 @@ public final class Recovery {
   }
 
   /**
-   * Reads the receipts of {@code topic}/{@code partition} and returns the ranges whose data exists.
-   * Receipts wholly below {@code committedOffset} are garbage (their records are committed) and are
-   * deleted, as are receipts whose upload never completed.
+   * Reads the receipts of {@code topic}/{@code partition} and returns the ranges whose data exists,
+   * and those whose data does not (yet). Receipts wholly below {@code committedOffset} are garbage
+   * (their records are committed) and are deleted.
    */
   public static Covered recover(ObjectStore store, ObjectNames names, String topic, int partition,
                                 long committedOffset) throws IOException {
-    Covered covered = new Covered();
-    for (String receipt : store.list(names.receiptDirectory(topic, partition))) {
+    return new InProgress(topic, partition, committedOffset).resume(store, names, () -> false);
+  }
+
+  /**
+   * A recovery that can stop between two store calls and resume later (at the next loop turn), so
+   * a partition with many receipts on a slow store does not keep the loader from polling. A failed
+   * call is simply made again on resuming: every step is idempotent.
+   */
+  public static final class InProgress {
+    private final String topic;
+    private final int partition;
+    private final long committedOffset;
+    private final Covered covered = new Covered();
+    /** The receipts listed, or null before the listing. */
+    private List<String> receipts;
+    private int next;
+
+    public InProgress(String topic, int partition, long committedOffset) {
+      this.topic = topic;
+      this.partition = partition;
+      this.committedOffset = committedOffset;
+    }
+
+    /** The offset the partition is read from again (its committed offset). */
+    public long committedOffset() {
+      return committedOffset;
+    }
+
+    /**
+     * Makes store calls until the recovery is done, or until {@code outOfTime} before a call.
+     *
+     * @return what the store has, or null when out of time first (call again to go on)
+     */
+    public Covered resume(ObjectStore store, ObjectNames names, BooleanSupplier outOfTime)
+        throws IOException {
+      if (receipts == null) {
+        if (outOfTime.getAsBoolean()) {
+          return null;
+        }
+        receipts = store.list(names.receiptDirectory(topic, partition));
+      }
+      for (; next < receipts.size(); next++) {
+        if (outOfTime.getAsBoolean()) {
+          return null;
+        }
+        check(store, receipts.get(next));
+      }
+      return covered;
+    }
+
+    private void check(ObjectStore store, String receipt) throws IOException {
       long[] range = ObjectNames.parseReceipt(receipt);
       if (range == null) {
-        continue;
+        return;
       }
       if (range[1] < committedOffset) {
         store.delete(receipt);
-        continue;
+        return;
       }
       Optional<byte[]> content = store.get(receipt);
       if (content.isEmpty()) {
-        continue;
+        return;
       }
       String dataKey = new String(content.get(), StandardCharsets.UTF_8);
       Destination destination = Destination.parse(dataKey);
       if (destination == null) {
         log.warn("receipt {} names no data file ({}); ignored", receipt, dataKey);
-        continue;
+        return;
       }
       if (store.exists(dataKey)) {
         covered.add(destination, range[0], range[1], receipt);
       } else {
-        // The loader stopped between the receipt and the upload: those records were never stored.
-        store.delete(receipt);
+        // The previous owner stopped between the receipt and the upload, or is still uploading:
+        // the records are not stored yet, and whoever stores them uses this very name.
+        covered.addUnfinished(destination, range[0], range[1]);
       }
     }
-    return covered;
   }
 }

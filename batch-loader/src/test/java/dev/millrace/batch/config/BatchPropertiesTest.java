@@ -77,6 +77,46 @@ class BatchPropertiesTest {
   }
 
   @Test
+  void aTurnThatCouldOutlastMaxPollIntervalFailsNamingEveryKeyInTheSum() {
+    Throwable t = rootCauseOfStarting("--millrace.batch.kafka.max.poll.interval.ms=60000");
+    assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessage(
+        "millrace.batch.poll-timeout (PT0.5S) + turn-budget (PT10S) + the longer of"
+            + " s3.request-timeout (PT30S) and kafka.max.block.ms (PT1M) +"
+            + " kafka.default.api.timeout.ms (PT1M) must not exceed"
+            + " millrace.batch.kafka.max.poll.interval.ms (PT1M): that sum is the longest a loader"
+            + " turn keeps its consumer from polling, and past max.poll.interval.ms the group hands"
+            + " the partitions to another consumer while this one may still be uploading them");
+  }
+
+  @Test
+  void aShorterTurnAndShorterKafkaTimeoutsFitASmallMaxPollInterval() {
+    BatchProperties p = new org.springframework.boot.context.properties.bind.Binder(
+        org.springframework.boot.context.properties.source.ConfigurationPropertySources.from(
+            new org.springframework.core.env.MapPropertySource("test", java.util.Map.of(
+                "millrace.batch.kafka.bootstrap.servers", "localhost:1",
+                "millrace.batch.kafka.max.poll.interval.ms", "60000",
+                "millrace.batch.kafka.max.block.ms", "10000",
+                "millrace.batch.kafka.default.api.timeout.ms", "15000",
+                "millrace.batch.s3.endpoint", "http://localhost:1",
+                "millrace.batch.s3.access-key", "a", "millrace.batch.s3.secret-key", "s",
+                "millrace.batch.s3.bucket", "b",
+                "millrace.batch.s3.request-timeout", "20s",
+                "millrace.batch.turn-budget", "5s"))))
+        .bindOrCreate("millrace.batch", BatchProperties.class);
+    assertThat(p.validate().turnBudget()).hasSeconds(5);
+  }
+
+  @Test
+  void aDeadLetterTimeoutNotLongerThanTheProducersDeliveryTimeoutFails() {
+    Throwable t = rootCauseOfStarting("--millrace.batch.dead-letter-timeout=2m");
+    assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessage(
+        "millrace.batch.dead-letter-timeout (PT2M) must be longer than"
+            + " millrace.batch.kafka.delivery.timeout.ms (PT2M): the producer reports every send by"
+            + " then, and a dead letter sent again while the first send may still land would be"
+            + " written twice");
+  }
+
+  @Test
   void moreConsumersThanOpenFilesFails() {
     Throwable t = rootCauseOfStarting("--millrace.batch.consumers=4",
         "--millrace.batch.max-open-files=3");
@@ -138,5 +178,7 @@ class BatchPropertiesTest {
     assertThat(p.partitionBy()).isEqualTo(BatchProperties.PartitionBy.RECEIVED_AT);
     assertThat(p.rotation().interval()).hasMinutes(5);
     assertThat(p.parquet().zstdLevel()).isEqualTo(1);
+    assertThat(p.turnBudget()).isEqualTo(BatchProperties.DEFAULT_TURN_BUDGET).hasSeconds(10);
+    assertThat(p.deadLetterTimeout()).isEqualTo(BatchProperties.DEFAULT_DEAD_LETTER_TIMEOUT);
   }
 }

@@ -22,6 +22,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import dev.millrace.batch.consume.LoaderLifecycle;
+import java.util.Arrays;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -213,6 +219,63 @@ class BatchLoaderIT {
         files.forEach(f -> assertThat(manifest).contains(f));
         assertThat(manifest.split("\\.parquet").length - 1).as("only the hour's files").isEqualTo(files.size());
       }
+    }
+  }
+
+  @Test
+  void aDeadLetterTheTopicRefusesStopsItsPartitionWithHealthDownAndTheOtherPartitionLoadsOn()
+      throws Exception {
+    try (LoaderHarness h = new LoaderHarness(kafka, s3, "refused", 2, tmp)) {
+      String deadLetters = h.topic + ".dlq";
+      // The dead-letter topic takes no record above 256 bytes: the broker refuses the dead letter
+      // of a 2,000-byte record with RecordTooLargeException, which no retry can fix.
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+          kafka.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic(deadLetters, 1, (short) 1)
+            .configs(Map.of("max.message.bytes", "256")))).all().get();
+      }
+      Instant now = Instant.now();
+      List<String> first = h.send(10, "a", TYPES, new Instant[] {now}, 0);
+      byte[] notAnEvent = new byte[2000];
+      Arrays.fill(notAnEvent, (byte) 0xff);
+      h.sendRaw(0, notAnEvent); // offset 10 of partition 0
+      h.send(10, "b", TYPES, new Instant[] {now}, 0);
+      List<String> other = h.send(20, "c", TYPES, new Instant[] {now}, 1);
+      ConfigurableApplicationContext app = h.start(FaultInjection.NONE);
+      TopicPartition p0 = new TopicPartition(h.topic, 0);
+      TopicPartition p1 = new TopicPartition(h.topic, 1);
+      await(WAIT, "partition 1 committed and partition 0 up to the refused record", () -> {
+        Map<TopicPartition, OffsetAndMetadata> c = h.committed();
+        return c.get(p1) != null && c.get(p1).offset() == 20
+            && c.get(p0) != null && c.get(p0).offset() == 10;
+      });
+      LoaderLifecycle loader = app.getBean(LoaderLifecycle.class);
+      assertThat(loader.failure()).contains("topic " + h.topic + " partition 0 stopped at offset 10",
+          "RecordTooLargeException");
+      int port = ((WebServerApplicationContext) app).getWebServer().getPort();
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> ready = http.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(ready.statusCode()).as("readiness is DOWN").isEqualTo(503);
+      HttpResponse<String> live = http.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/actuator/health/liveness")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(live.statusCode()).as("no restart into the same refusal").isEqualTo(200);
+
+      Thread.sleep(3_000); // several turns and backoffs: nothing is sent again or committed past
+      String metrics = http.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics).contains("millrace_batch_dead_letter_failures_total 1.0",
+          "millrace_batch_stopped_partitions 1.0");
+      assertThat(h.committed().get(p0).offset()).isEqualTo(10);
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+          kafka.bootstrapServers()))) {
+        assertThat(admin.listOffsets(Map.of(new TopicPartition(deadLetters, 0), OffsetSpec.latest()))
+            .all().get().values().iterator().next().offset()).isZero();
+      }
+      assertThat(h.eventIds()).containsAll(first).containsAll(other);
     }
   }
 }

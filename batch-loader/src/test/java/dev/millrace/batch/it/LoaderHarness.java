@@ -114,6 +114,11 @@ final class LoaderHarness implements AutoCloseable {
     return ids;
   }
 
+  /** Sends one record's bytes as they are (not an event) to a partition. */
+  void sendRaw(int partition, byte[] value) throws Exception {
+    producer.send(new ProducerRecord<>(topic, partition, "raw", value)).get();
+  }
+
   MinioClient minio() {
     return MinioClient.builder().endpoint(s3.endpoint()).credentials(s3.accessKey(), s3.secretKey())
         .region(s3.region()).build();
