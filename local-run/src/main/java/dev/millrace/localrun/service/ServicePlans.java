@@ -48,7 +48,7 @@ public final class ServicePlans {
         new ServiceSpec("enricher", "enricher-service", "millrace-enricher-service", "512m",
             ports.enricherHttp(), enricher(infra, ports, settings)),
         new ServiceSpec("realtime-loader", "realtime-loader", "millrace-realtime-loader", "384m",
-            ports.realtimeHttp(), realtime(infra, ports)),
+            ports.realtimeHttp(), realtime(infra, ports, settings)),
         new ServiceSpec("batch-loader", "batch-loader", "millrace-batch-loader", "512m",
             ports.batchHttp(), batch(infra, ports, settings)));
   }
@@ -65,6 +65,16 @@ public final class ServicePlans {
   static Map<String, String> enrichmentApi(Ports ports, Settings settings) {
     Map<String, String> env = common(ports.enrichmentHttp());
     env.put("MILLRACE_ENRICHMENT_GRPC_PORT", Integer.toString(ports.enrichmentGrpc()));
+    env.putAll(privacy(settings));
+    return env;
+  }
+
+  /**
+   * How PII is pseudonymised: the enrichment API applies it to events, and the realtime loader the
+   * same to the originals that dead letters show in Elasticsearch, so both get these settings.
+   */
+  static Map<String, String> privacy(Settings settings) {
+    Map<String, String> env = new LinkedHashMap<>();
     env.put("MILLRACE_ENRICHMENT_PII_KEY", settings.piiKey());
     // The demo's signup events carry an e-mail: it reaches the stores only pseudonymised.
     env.put("MILLRACE_ENRICHMENT_PII_PAYLOADPATHS_0_", "$.email");
@@ -88,8 +98,9 @@ public final class ServicePlans {
     return env;
   }
 
-  static Map<String, String> realtime(Infra infra, Ports ports) {
+  static Map<String, String> realtime(Infra infra, Ports ports, Settings settings) {
     Map<String, String> env = common(ports.realtimeHttp());
+    env.putAll(privacy(settings));
     env.put("MILLRACE_REALTIME_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
     env.put("MILLRACE_REALTIME_ELASTICSEARCH_URLS", infra.elasticsearchUrl());
     // One node: replicas could never be assigned and the indexes would stay yellow.

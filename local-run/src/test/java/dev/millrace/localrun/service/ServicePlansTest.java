@@ -55,6 +55,8 @@ class ServicePlansTest {
     assertThat(plan).allSatisfy(s -> assertThat(s.env().keySet()).allSatisfy(key -> assertThat(key)
         .matches("[A-Z0-9_]+")
         .satisfiesAnyOf(k -> assertThat(k).startsWith(prefixes.get(s.name())),
+            // the realtime loader pseudonymises dead letters' originals with the API's settings
+            k -> assertThat(s.name() + " " + k).startsWith("realtime-loader MILLRACE_ENRICHMENT_PII_"),
             k -> assertThat(k).startsWith("SERVER_"), k -> assertThat(k).startsWith("MANAGEMENT_"))));
   }
 
@@ -68,10 +70,12 @@ class ServicePlansTest {
   }
 
   @Test
-  void theSignupEmailIsPseudonymised() {
-    assertThat(service("enrichment-api").env())
-        .containsEntry("MILLRACE_ENRICHMENT_PII_KEY", "pii-key")
-        .containsEntry("MILLRACE_ENRICHMENT_PII_PAYLOADPATHS_0_", "$.email");
+  void theSignupEmailIsPseudonymisedInEventsAndInDeadLettersAlike() {
+    for (String name : List.of("enrichment-api", "realtime-loader")) {
+      assertThat(service(name).env()).as(name)
+          .containsEntry("MILLRACE_ENRICHMENT_PII_KEY", "pii-key")
+          .containsEntry("MILLRACE_ENRICHMENT_PII_PAYLOADPATHS_0_", "$.email");
+    }
   }
 
   @Test
