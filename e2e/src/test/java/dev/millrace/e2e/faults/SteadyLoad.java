@@ -91,6 +91,12 @@ final class SteadyLoad implements AutoCloseable {
     return unansweredEvents.get();
   }
 
+  /** The ids of the events accepted in a request sent in {@code [from, to)}. */
+  List<String> acceptedBetween(Instant from, Instant to) {
+    return answers.stream().filter(a -> a.accepted() && !a.sentAt().isBefore(from) && a.sentAt().isBefore(to))
+        .map(Answer::eventId).toList();
+  }
+
   /** The id of the first event accepted at or after {@code since}, if one is yet. */
   String firstAcceptedSince(Instant since) {
     for (Answer a : answers) {

@@ -69,6 +69,19 @@ public final class ElasticsearchReader {
         JSON.writeValueAsString(body)).get("count").asLong();
   }
 
+  /**
+   * How many documents of the indexes matching {@code pattern} have {@code field} (a keyword) equal
+   * to one of {@code values}.
+   */
+  public long countAny(String pattern, String field, java.util.Collection<String> values)
+      throws IOException, InterruptedException {
+    var body = JSON.createObjectNode();
+    var terms = body.putObject("query").putObject("terms").putArray(field);
+    values.forEach(terms::add);
+    return post("/" + pattern + "/_count?allow_no_indices=true&ignore_unavailable=true",
+        JSON.writeValueAsString(body)).get("count").asLong();
+  }
+
   private JsonNode post(String path, String body) throws IOException, InterruptedException {
     HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(url + path))
         .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
