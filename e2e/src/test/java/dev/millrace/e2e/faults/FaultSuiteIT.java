@@ -88,11 +88,13 @@ class FaultSuiteIT {
     Files.createDirectories(home);
     Path repo = Path.of(System.getProperty("millrace.repo", "..")).toAbsolutePath().normalize();
     // A consumer killed with SIGKILL never leaves its group: the broker waits out its session before
-    // the partitions move. The default 45 s would dominate every loader's recovery time here.
+    // the partitions move. Kafka Streams does not leave on a clean close either, so every restart of
+    // the enricher waits it out too. The default 45 s would dominate every recovery time here.
     Map<String, String> shortSession = Map.of("MILLRACE_REALTIME_KAFKA_SESSION_TIMEOUT_MS", "10000",
         "MILLRACE_BATCH_KAFKA_SESSION_TIMEOUT_MS", "10000");
     launcher = Launcher.start(new Launcher.Options(repo, home, Ports.Choice.FREE, Duration.ofMinutes(4), "5s",
-        Map.of("realtime-loader", shortSession, "batch-loader", shortSession)), System.out);
+        Map.of("realtime-loader", shortSession, "batch-loader", shortSession,
+            "enricher", Map.of("MILLRACE_ENRICHER_KAFKA_SESSION_TIMEOUT_MS", "10000"))), System.out);
     es = new ElasticsearchReader(launcher.infra().elasticsearchUrl());
   }
 
