@@ -36,7 +36,6 @@ public final class ServiceProcess {
       throw new LaunchException(spec.name() + ": " + jar + " is missing; build it with "
           + "`./mvnw -q -DskipTests -pl " + spec.module() + " -am package`.");
     }
-    Path log = logDir.resolve(spec.name() + ".log");
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx" + spec.heap());
@@ -46,6 +45,15 @@ public final class ServiceProcess {
     command.addAll(extraJvmOptions);
     command.add("-jar");
     command.add(jar.toString());
+    return run(spec, command, logDir);
+  }
+
+  /**
+   * Starts {@code command} as the service (its readiness at the spec's HTTP port), with the spec's
+   * environment added to this process's: e.g. the service's image file system run in a chroot.
+   */
+  public static ServiceProcess run(ServiceSpec spec, List<String> command, Path logDir) {
+    Path log = logDir.resolve(spec.name() + ".log");
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -55,7 +63,7 @@ public final class ServiceProcess {
       Files.createDirectories(logDir);
       return new ServiceProcess(spec, builder.start(), log);
     } catch (IOException e) {
-      throw new LaunchException(spec.name() + ": could not start java: " + e.getMessage(), e);
+      throw new LaunchException(spec.name() + ": could not start " + command.get(0) + ": " + e.getMessage(), e);
     }
   }
 

@@ -1,0 +1,171 @@
+package dev.millrace.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.millrace.localrun.service.Ports;
+import dev.millrace.localrun.service.ServicePlans;
+import dev.millrace.localrun.service.ServiceProcess;
+import dev.millrace.localrun.service.ServiceSpec;
+import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.LocalStackInfra;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The five services of {@code docker-compose.yml} on the local stack (real Kafka, Elasticsearch and
+ * S3), each with exactly the environment compose gives its container, interpolated from an
+ * {@code .env} as {@code docker compose} would. Only what Docker itself would change is mapped: the
+ * compose host names (kafka, elasticsearch, minio, enrichment-api) to the local stack's addresses,
+ * the container paths to temporary folders, and the published ports to free ones. How a service is
+ * run (its jar, or its image's file system) is the {@link Runner}'s.
+ */
+final class ComposeStack implements AutoCloseable {
+
+  /** Starts one service; {@code spec} has its whole environment and its HTTP port. */
+  interface Runner {
+    ServiceProcess start(ServiceSpec spec, Path logs) throws IOException, InterruptedException;
+
+    /**
+     * Where a container path such as {@code /var/lib/millrace/enricher} is for this runner: a
+     * process on this machine gets a folder under {@code volumes}; a runner with its own file
+     * system keeps the path.
+     */
+    default String volumes(Path volumes) {
+      return volumes + "/";
+    }
+  }
+
+  private static final Duration READY = Duration.ofMinutes(3);
+
+  private final String writeKey = "it-" + UUID.randomUUID();
+  private final List<ServiceProcess> running = new ArrayList<>();
+  private final Map<String, Integer> httpPorts = new LinkedHashMap<>();
+  private final Infra infra;
+
+  private ComposeStack(Infra infra) {
+    this.infra = infra;
+  }
+
+  static ComposeStack start(Path home, Runner runner) throws IOException, InterruptedException {
+    ComposeStack stack = new ComposeStack(LocalStackInfra.start(3, ServicePlans.TOPICS, ServicePlans.BUCKET));
+    try {
+      stack.startServices(home, runner);
+      return stack;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      stack.close();
+      throw e;
+    }
+  }
+
+  private void startServices(Path home, Runner runner) throws IOException, InterruptedException {
+    Path logs = home.resolve("logs");
+    Path volumes = Files.createDirectories(home.resolve("volumes"));
+    Ports ports = Ports.choose(Ports.Choice.FREE);
+
+    // The .env a user would write, with the local stack's S3 credentials as MinIO's root user.
+    Map<String, String> dotenv = new LinkedHashMap<>();
+    dotenv.put("MILLRACE_WRITE_KEY_SHA256", ServicePlans.sha256(writeKey));
+    dotenv.put("MILLRACE_PII_KEY", UUID.randomUUID() + "-" + UUID.randomUUID());
+    dotenv.put("MINIO_ROOT_USER", infra.s3AccessKey());
+    dotenv.put("MINIO_ROOT_PASSWORD", infra.s3SecretKey());
+
+    ComposeFile compose = ComposeFile.load();
+    Map<String, String> hosts = Map.of(
+        "kafka:9092", infra.bootstrapServers(),
+        "http://elasticsearch:9200", infra.elasticsearchUrl(),
+        "http://minio:9000", infra.s3Endpoint(),
+        "enrichment-api:9091", "127.0.0.1:" + ports.enrichmentGrpc(),
+        "/var/lib/millrace/", runner.volumes(volumes));
+    Map<String, Map<String, String>> published = Map.of(
+        "enrichment-api", Map.of("SERVER_PORT", "" + ports.enrichmentHttp(),
+            "MILLRACE_ENRICHMENT_GRPC_PORT", "" + ports.enrichmentGrpc()),
+        "collector", Map.of("SERVER_PORT", "" + ports.collectorHttp(),
+            "MILLRACE_COLLECTOR_GRPC_PORT", "" + ports.collectorGrpc()),
+        "enricher", Map.of("SERVER_PORT", "" + ports.enricherHttp()),
+        "realtime-loader", Map.of("SERVER_PORT", "" + ports.realtimeHttp()),
+        "batch-loader", Map.of("SERVER_PORT", "" + ports.batchHttp()));
+
+    List<ServiceSpec> plan = ServicePlans.plan(infra, ports,
+        new ServicePlans.Settings(writeKey, "unused", volumes, "10s"));
+    for (String name : ComposeFile.PIPELINE) {
+      ServiceSpec local = plan.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+      Map<String, String> env = new LinkedHashMap<>();
+      compose.environment(name, dotenv).forEach((k, v) -> env.put(k, mapHosts(v, hosts)));
+      // Compose publishes the container's ports; here they are moved to free ones instead.
+      assertThat(env).as(name + " leaves its ports to the image").doesNotContainKeys(
+          published.get(name).keySet().toArray(String[]::new));
+      env.putAll(published.get(name));
+      ServiceSpec spec = new ServiceSpec(name, local.module(), local.artifactId(), local.heap(),
+          Integer.parseInt(published.get(name).get("SERVER_PORT")), env);
+      httpPorts.put(name, spec.httpPort());
+      ServiceProcess p = runner.start(spec, logs);
+      LocalStackInfra.adopt(name, p.handle());
+      running.add(p);
+    }
+    for (ServiceProcess p : running) {
+      p.awaitReady(READY);
+    }
+  }
+
+  private static String mapHosts(String value, Map<String, String> hosts) {
+    String out = value;
+    for (Map.Entry<String, String> h : hosts.entrySet()) {
+      out = out.replace(h.getKey(), h.getValue());
+    }
+    return out;
+  }
+
+  List<ServiceProcess> services() {
+    return List.copyOf(running);
+  }
+
+  /**
+   * Sends one valid event with the {@code .env}'s write key and waits until it is searchable:
+   * collector, Kafka, enricher, enrichment API, realtime loader and Elasticsearch all configured
+   * right. Returns what Elasticsearch's count said last.
+   */
+  String sendOneEventAndSearchIt() throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    String id = UUID.randomUUID().toString();
+    String event = "{\"event_id\":\"" + id + "\",\"event_type\":\"page_view\",\"schema_version\":\"1-0-0\","
+        + "\"occurred_at\":\"" + Instant.now() + "\",\"payload\":{\"path\":\"/compose\"}}";
+    HttpResponse<String> sent = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + httpPorts.get("collector") + "/v1/events"))
+        .header("Content-Type", "application/json").header("X-Millrace-Write-Key", writeKey)
+        .POST(HttpRequest.BodyPublishers.ofString(event)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
+    assertThat(sent.body()).contains("EVENT_STATUS_ACCEPTED");
+
+    URI search = URI.create(infra.elasticsearchUrl() + "/millrace-events-*/_count?q=event_id:%22" + id + "%22");
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+    String count = "";
+    while (Instant.now().isBefore(deadline)) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(search).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      count = r.body();
+      if (r.statusCode() == 200 && count.contains("\"count\":1")) {
+        break;
+      }
+      Thread.sleep(500);
+    }
+    return count;
+  }
+
+  @Override
+  public void close() {
+    running.forEach(p -> p.stop(Duration.ofSeconds(20)));
+    LocalStackInfra.stop();
+  }
+}

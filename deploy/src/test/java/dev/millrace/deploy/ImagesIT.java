@@ -1,0 +1,156 @@
+package dev.millrace.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.millrace.localrun.service.ServiceProcess;
+import dev.millrace.localrun.service.ServiceSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The service images, checked without a Docker engine: each image's configuration read with
+ * {@code skopeo inspect}, then its file system unpacked with {@code umoci} and the service started
+ * from it (its entrypoint, user, working directory and environment, in a chroot with its own /proc)
+ * with the compose environment ({@link ComposeStack}), until all five are ready and carry an event.
+ *
+ * <p>Runs with {@code -Pimages} (see deploy/README.md, "Images"): the images must have been built.
+ */
+class ImagesIT {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final Pattern CONTAINER_PORT = Pattern.compile("\\d+:(\\d+)");
+  private static final Map<String, JsonNode> CONFIGS = new ConcurrentHashMap<>();
+
+  static ComposeStack stack;
+  static Path unpacked;
+
+  static Path image(String service) {
+    String module = ComposeFileTest.plan().stream().filter(s -> s.name().equals(service)).findFirst()
+        .orElseThrow().module();
+    Path tar = ComposeFile.repo().resolve(module).resolve("target/image/" + module + ".tar");
+    assertThat(tar).as("the image of " + service + ": build it with -Pimages (deploy/README.md)").isRegularFile();
+    return tar;
+  }
+
+  /** The image's configuration ({@code config} of the OCI image config), as skopeo reads it. */
+  static JsonNode config(String service) {
+    return CONFIGS.computeIfAbsent(service, s -> {
+      String out = run(List.of("skopeo", "inspect", "--config", "docker-archive:" + image(s)));
+      return JSON.readTree(out).path("config");
+    });
+  }
+
+  private static String run(List<String> command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      assertThat(p.waitFor(5, TimeUnit.MINUTES)).as(String.join(" ", command)).isTrue();
+      assertThat(p.exitValue()).as(String.join(" ", command) + ": " + out).isZero();
+      return out;
+    } catch (IOException e) {
+      throw new IllegalStateException(command.get(0) + " is not installed (apt-get install skopeo umoci)", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path home = Path.of(System.getProperty("millrace.deploy.home", "target/compose-run")).toAbsolutePath()
+        .resolveSibling("images-run");
+    unpacked = Files.createDirectories(home.resolve("rootfs"));
+    stack = ComposeStack.start(home, new ImageRunner());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  @Test
+  void everyImageRunsAsANonRootUserAndDeclaresItsPortsVersionAndSource() {
+    ComposeFile compose = ComposeFile.load();
+    for (String service : ComposeFile.PIPELINE) {
+      JsonNode c = config(service);
+      assertThat(c.path("User").asString()).as(service + " user").isNotBlank().doesNotStartWith("0").isNotEqualTo("root");
+      TreeSet<String> exposed = new TreeSet<>(c.path("ExposedPorts").propertyNames());
+      TreeSet<String> published = new TreeSet<>();
+      for (String mapping : compose.ports(service)) {
+        Matcher m = CONTAINER_PORT.matcher(mapping);
+        assertThat(m.matches()).as(mapping).isTrue();
+        published.add(m.group(1) + "/tcp");
+      }
+      assertThat(exposed).as(service + ": the ports compose publishes").isEqualTo(published);
+      JsonNode labels = c.path("Labels");
+      assertThat(labels.path("org.opencontainers.image.version").asString())
+          .isEqualTo(System.getProperty("millrace.version"));
+      assertThat(labels.path("org.opencontainers.image.title").asString()).isNotBlank();
+      assertThat(labels.has("org.opencontainers.image.source")).isTrue();
+      assertThat(c.path("Entrypoint").size()).as(service + " entrypoint").isPositive();
+    }
+  }
+
+  @Test
+  void everyServiceStartsFromItsImageWithTheComposeEnvironmentAndCarriesAnEvent() throws Exception {
+    assertThat(stack.services()).hasSize(ComposeFile.PIPELINE.size()).allSatisfy(p -> assertThat(p.ready()).isTrue());
+    assertThat(stack.sendOneEventAndSearchIt()).as("the event, enriched, in Elasticsearch").contains("\"count\":1");
+  }
+
+  /**
+   * Runs a service as its image would: its file system unpacked by umoci, its entrypoint as its
+   * user in its working directory, with only the image's and the service's environment, in a
+   * chroot with a PID namespace and its own /proc. The network is this machine's, as with
+   * {@code network_mode: host}, so the local stack is reachable at its addresses.
+   */
+  static final class ImageRunner implements ComposeStack.Runner {
+
+    @Override
+    public ServiceProcess start(ServiceSpec spec, Path logs) throws IOException {
+      String service = spec.name();
+      Path oci = unpacked.resolve(service + "-oci");
+      Path rootfs = unpacked.resolve(service);
+      run(List.of("skopeo", "copy", "-q", "docker-archive:" + image(service), "oci:" + oci + ":" + service));
+      run(List.of("umoci", "raw", "unpack", "--image", oci + ":" + service, rootfs.toString()));
+      JsonNode c = config(service);
+      String user = c.path("User").asString();
+      // The compose volumes, owned by the image's user as a named volume's first mount would be.
+      for (String value : spec.env().values()) {
+        if (value.startsWith("/var/lib/millrace/")) {
+          Path dir = Files.createDirectories(rootfs.resolve(value.substring(1)));
+          run(List.of("chown", "-R", user, dir.toString()));
+        }
+      }
+      List<String> command = new ArrayList<>(List.of("unshare", "--fork", "--pid", "--kill-child=SIGTERM",
+          "--mount-proc=" + rootfs.resolve("proc"), "chroot", "--userspec=" + user, rootfs.toString(),
+          "/usr/bin/env", "-i"));
+      c.path("Env").forEach(e -> command.add(e.asString()));
+      spec.env().forEach((k, v) -> command.add(k + "=" + v));
+      command.addAll(List.of("/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", c.path("WorkingDir").asString("/")));
+      c.path("Entrypoint").forEach(e -> command.add(e.asString()));
+      c.path("Cmd").forEach(e -> command.add(e.asString()));
+      return ServiceProcess.run(spec, command, logs);
+    }
+
+    @Override
+    public String volumes(Path volumes) {
+      return "/var/lib/millrace/";
+    }
+  }
+}
