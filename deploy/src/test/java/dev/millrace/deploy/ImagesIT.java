@@ -2,12 +2,16 @@ package dev.millrace.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceProcess;
 import dev.millrace.localrun.service.ServiceSpec;
+import dev.millrace.localstack.IcebergCatalog;
+import dev.millrace.localstack.LocalStack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -113,39 +117,87 @@ class ImagesIT {
     assertThat(stack.sendOneEventAndSearchIt()).as("the event, enriched, in Elasticsearch").contains("\"count\":1");
   }
 
+  @Test
+  void theCurationImageRunsTheJobAgainstTheCatalogAndTheLake() throws Exception {
+    Path tar = ComposeFile.repo().resolve("curation/target/image/curation.tar");
+    assertThat(tar).as("the curation image: build it with -Pimages (deploy/README.md)").isRegularFile();
+    JsonNode c = JSON.readTree(run(List.of("skopeo", "inspect", "--config", "docker-archive:" + tar))).path("config");
+    assertThat(c.path("User").asString()).isNotBlank().doesNotStartWith("0");
+    assertThat(c.path("Env").toString()).as("Spark's opens are the image's").contains("JDK_JAVA_OPTIONS=--add-opens");
+
+    IcebergCatalog catalog = LocalStack.curatedCatalog();
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("JAVA_TOOL_OPTIONS", "-Xmx1g");
+    env.put("MILLRACE_CURATION_SPARK_MASTER", "local[1]");
+    env.put("MILLRACE_CURATION_CATALOG_URI", catalog.jdbcUrl());
+    env.put("MILLRACE_CURATION_CATALOG_JDBC_USER", catalog.jdbcUser());
+    env.put("MILLRACE_CURATION_CATALOG_JDBC_PASSWORD", catalog.jdbcPassword());
+    env.put("MILLRACE_CURATION_CATALOG_WAREHOUSE", catalog.warehouse());
+    env.put("MILLRACE_CURATION_S3_ENDPOINT", catalog.s3Endpoint());
+    env.put("MILLRACE_CURATION_S3_REGION", catalog.s3Region());
+    env.put("MILLRACE_CURATION_S3_ACCESS_KEY", catalog.s3AccessKey());
+    env.put("MILLRACE_CURATION_S3_SECRET_KEY", catalog.s3SecretKey());
+    env.put("MILLRACE_CURATION_INPUT_BUCKET", "s3://" + ServicePlans.BUCKET);
+    Path rootfs = unpack("curation", tar);
+    Process p = new ProcessBuilder(inImage(c, rootfs, env, List.of("run", "--ds", "2026-01-01")))
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    // Spark started in the image, the job read the catalog and the lake, and found the day unmarked:
+    // exit 3, naming the hours (the day has no data), as the CLI documents.
+    assertThat(p.exitValue()).as(out.lines().filter(l -> !l.contains(" INFO ")).toList().toString()).isEqualTo(3);
+    assertThat(out).contains("2026-01-01");
+  }
+
+  /** An image's file system, unpacked by umoci, with the files a container runtime provides. */
+  static Path unpack(String name, Path tar) throws IOException {
+    Path oci = unpacked.resolve(name + "-oci");
+    Path rootfs = unpacked.resolve(name);
+    run(List.of("skopeo", "copy", "-q", "docker-archive:" + tar, "oci:" + oci + ":" + name));
+    run(List.of("umoci", "raw", "unpack", "--image", oci + ":" + name, rootfs.toString()));
+    // As a runtime writes it: the container's own name resolves (Spark asks for it).
+    Files.writeString(rootfs.resolve("etc/hosts"),
+        "127.0.0.1 localhost " + java.net.InetAddress.getLocalHost().getHostName() + "\n");
+    return rootfs;
+  }
+
   /**
-   * Runs a service as its image would: its file system unpacked by umoci, its entrypoint as its
-   * user in its working directory, with only the image's and the service's environment, in a
-   * chroot with a PID namespace and its own /proc. The network is this machine's, as with
+   * The command that runs an image's entrypoint as it would run in a container: as its user, in
+   * its working directory, with only the image's environment and {@code env}, in a chroot with a
+   * PID namespace and its own /proc. The network is this machine's, as with
    * {@code network_mode: host}, so the local stack is reachable at its addresses.
    */
+  static List<String> inImage(JsonNode config, Path rootfs, Map<String, String> env, List<String> args) {
+    List<String> command = new ArrayList<>(List.of("unshare", "--fork", "--pid", "--kill-child=SIGTERM",
+        "--mount-proc=" + rootfs.resolve("proc"), "chroot", "--userspec=" + config.path("User").asString(),
+        rootfs.toString(), "/usr/bin/env", "-i"));
+    config.path("Env").forEach(e -> command.add(e.asString()));
+    env.forEach((k, v) -> command.add(k + "=" + v));
+    command.addAll(List.of("/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", config.path("WorkingDir").asString("/")));
+    config.path("Entrypoint").forEach(e -> command.add(e.asString()));
+    if (args.isEmpty()) {
+      config.path("Cmd").forEach(e -> command.add(e.asString()));
+    } else {
+      command.addAll(args);
+    }
+    return command;
+  }
+
+  /** Runs each service from its image, with the compose environment. */
   static final class ImageRunner implements ComposeStack.Runner {
 
     @Override
     public ServiceProcess start(ServiceSpec spec, Path logs) throws IOException {
-      String service = spec.name();
-      Path oci = unpacked.resolve(service + "-oci");
-      Path rootfs = unpacked.resolve(service);
-      run(List.of("skopeo", "copy", "-q", "docker-archive:" + image(service), "oci:" + oci + ":" + service));
-      run(List.of("umoci", "raw", "unpack", "--image", oci + ":" + service, rootfs.toString()));
-      JsonNode c = config(service);
-      String user = c.path("User").asString();
+      JsonNode c = config(spec.name());
+      Path rootfs = unpack(spec.name(), image(spec.name()));
       // The compose volumes, owned by the image's user as a named volume's first mount would be.
       for (String value : spec.env().values()) {
         if (value.startsWith("/var/lib/millrace/")) {
           Path dir = Files.createDirectories(rootfs.resolve(value.substring(1)));
-          run(List.of("chown", "-R", user, dir.toString()));
+          run(List.of("chown", "-R", c.path("User").asString(), dir.toString()));
         }
       }
-      List<String> command = new ArrayList<>(List.of("unshare", "--fork", "--pid", "--kill-child=SIGTERM",
-          "--mount-proc=" + rootfs.resolve("proc"), "chroot", "--userspec=" + user, rootfs.toString(),
-          "/usr/bin/env", "-i"));
-      c.path("Env").forEach(e -> command.add(e.asString()));
-      spec.env().forEach((k, v) -> command.add(k + "=" + v));
-      command.addAll(List.of("/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", c.path("WorkingDir").asString("/")));
-      c.path("Entrypoint").forEach(e -> command.add(e.asString()));
-      c.path("Cmd").forEach(e -> command.add(e.asString()));
-      return ServiceProcess.run(spec, command, logs);
+      return ServiceProcess.run(spec, inImage(c, rootfs, spec.env(), List.of()), logs);
     }
 
     @Override
