@@ -73,7 +73,7 @@ final class AnalyticsStack {
     this.trino = LocalStack.trino();
     this.elasticsearch = es.join();
     this.curated = LocalStack.curatedCatalog();
-    URI esUrl = URI.create(elasticsearch.url());
+    ElasticsearchRootShim shim = new ElasticsearchRootShim(elasticsearch.url());
     Map<String, String> env = new HashMap<>();
     env.put("MILLRACE_CATALOG_JDBC_URL", curated.jdbcUrl());
     env.put("MILLRACE_CATALOG_JDBC_USER", curated.jdbcUser());
@@ -83,8 +83,9 @@ final class AnalyticsStack {
     env.put("MILLRACE_S3_REGION", curated.s3Region());
     env.put("MILLRACE_S3_ACCESS_KEY", curated.s3AccessKey());
     env.put("MILLRACE_S3_SECRET_KEY", curated.s3SecretKey());
-    env.put("MILLRACE_ELASTICSEARCH_HOST", esUrl.getHost());
-    env.put("MILLRACE_ELASTICSEARCH_PORT", Integer.toString(esUrl.getPort()));
+    // Trino reaches the real Elasticsearch through the shim: see ElasticsearchRootShim for why.
+    env.put("MILLRACE_ELASTICSEARCH_HOST", "127.0.0.1");
+    env.put("MILLRACE_ELASTICSEARCH_PORT", Integer.toString(shim.port()));
     this.environment = Map.copyOf(env);
     // local-stack's Trino starts with curated; realtime is created from the shipped file itself.
     ShippedCatalog realtime = ShippedCatalog.read("realtime", environment);
