@@ -52,5 +52,8 @@ def test_every_dashboard_renders_every_chart_without_an_error(page, superset, as
                 .to_be_visible(timeout=CHART_TIMEOUT_MS)
         errors = page.locator("[data-test=dashboard-component-chart-holder] :is(.alert-danger, "
                               ".ant-alert-error, [role=alert])")
+        # Off the charts (no hover tooltip), and past ECharts' entry animation, for the picture.
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(1500)
         page.screenshot(path=str(shots / f"{slug}.png"), full_page=True)
         assert errors.count() == 0, f"{title}: " + " | ".join(errors.all_inner_texts())
