@@ -101,12 +101,13 @@ def superset(out: Path) -> Superset:
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 300
         while True:
             try:
-                if requests.get(f"{url}/health", timeout=5).status_code == 200:
+                # The worker's first answer can take a while on a loaded machine.
+                if requests.get(f"{url}/health", timeout=30).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Superset did not start; see {out / 'superset.log'}")

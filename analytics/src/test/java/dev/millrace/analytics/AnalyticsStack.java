@@ -149,14 +149,15 @@ final class AnalyticsStack {
     putTemplate("millrace-dead-letters", "dead-letters-mappings.json");
     String[] types = {"page_view", "page_view", "page_view", "add_to_cart", "purchase"};
     for (int i = 0; i < types.length; i++) {
-      realtimeEvent("rt-" + i, types[i], loadedAt.minusSeconds(60L * (i + 1)));
+      // Seconds old: still inside the last 15 minutes when the charts are checked, minutes later.
+      realtimeEvent("rt-" + i, types[i], loadedAt.minusSeconds(20L * (i + 1)));
     }
     // Received long before the last 15 minutes: in the totals, not in the recent count.
     realtimeEvent("rt-old-1", "page_view", loadedAt.minus(2, ChronoUnit.HOURS));
     realtimeEvent("rt-old-2", "page_view", loadedAt.minus(26, ChronoUnit.HOURS));
-    deadLetter("dl-1", "ENRICHER", "SCHEMA_VIOLATION", loadedAt.minusSeconds(120));
-    deadLetter("dl-2", "ENRICHER", "SCHEMA_VIOLATION", loadedAt.minusSeconds(180));
-    deadLetter("dl-3", "COLLECTOR", "MISSING_FIELD", loadedAt.minusSeconds(240));
+    deadLetter("dl-1", "ENRICHER", "SCHEMA_VIOLATION", loadedAt.minusSeconds(30));
+    deadLetter("dl-2", "ENRICHER", "SCHEMA_VIOLATION", loadedAt.minusSeconds(150));
+    deadLetter("dl-3", "COLLECTOR", "MISSING_FIELD", loadedAt.minusSeconds(90));
     request("POST", "/_refresh", null);
   }
 
