@@ -7,6 +7,7 @@ Playwright drives the system chromium (MILLRACE_CHROMIUM); it never downloads a 
 import os
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
 
 CHART_TIMEOUT_MS = 120_000
@@ -19,15 +20,28 @@ def page(superset, out):
                                     args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
         context = browser.new_context(viewport={"width": 1600, "height": 1000}, timezone_id="UTC")
         page = context.new_page()
-        page.goto(f"{superset.url}/login/")
-        page.locator("input[name=username], #username").first.fill("admin")
-        page.locator("input[name=password], #password").first.fill(superset.password)
-        page.locator("button[type=submit], [data-test=login-button]").first.click()
-        # Logged in once the browser leaves /login/ (the page it lands on is not what is tested).
-        page.wait_for_url(lambda url: "/login" not in url, wait_until="commit", timeout=180_000)
+        log_in(page, superset, out)
         yield page
         context.close()
         browser.close()
+
+
+def log_in(page, superset, out) -> None:
+    """The login form, as a person uses it. On a loaded machine the page may still be wiring up its
+    form when it first shows it, so a login that does not leave /login/ is tried again."""
+    for attempt in range(3):
+        page.goto(f"{superset.url}/login/")
+        user = page.locator("input[name=username], #username").first
+        user.wait_for(state="visible", timeout=120_000)
+        user.fill("admin")
+        page.locator("input[name=password], #password").first.fill(superset.password)
+        page.locator("button[type=submit], [data-test=login-button]").first.click()
+        try:
+            page.wait_for_url(lambda url: "/login" not in url, wait_until="commit", timeout=60_000)
+            return
+        except PlaywrightTimeout:
+            page.screenshot(path=str(out / f"login-attempt-{attempt + 1}.png"))
+    raise AssertionError(f"still on the login page after 3 attempts; see {out}/login-attempt-*.png")
 
 
 def dashboards(assets):
