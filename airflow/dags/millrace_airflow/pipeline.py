@@ -24,8 +24,10 @@ from millrace_airflow.settings import Runner, Settings
 
 CURATION_DAG = "millrace_curation"
 MAINTENANCE_DAG = "millrace_curation_maintenance"
-#: the day a run builds: the start of its data interval (a daily interval ends at the next midnight)
-DS = "{{ data_interval_start | ds }}"
+#: the day a run builds: its logical date. On the schedule that is the start of the day's data
+#: interval (the run starts when the day is over); `airflow dags test DAG D`, `dags trigger -l D`
+#: and backfills set it to D as well.
+DS = "{{ ds }}"
 
 
 def asset(s: Settings, table: str) -> Asset:
@@ -85,11 +87,7 @@ def curation_dag(s: Settings) -> DAG:
                 description="Build only these tables and what they depend on (empty: all)",
             ),
         },
-        deadline=DeadlineAlert(
-            reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
-            interval=s.deadline,
-            callback=AsyncCallback("millrace_airflow.alerts.day_late", kwargs={"dag_id": CURATION_DAG}),
-        ),
+        deadline=_deadline(s),
         doc_md=__doc__,
     ) as dag:
         wait = HourMarkersSensor(
@@ -120,6 +118,17 @@ def curation_dag(s: Settings) -> DAG:
     return dag
 
 
+def _deadline(s: Settings) -> DeadlineAlert | None:
+    """Alert when a day is not done by logical date + the deadline (off with DEADLINE=0)."""
+    if s.deadline is None:
+        return None
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+        interval=s.deadline,
+        callback=AsyncCallback("millrace_airflow.alerts.day_late", kwargs={"dag_id": CURATION_DAG}),
+    )
+
+
 def _publish_task(s: Settings, table: str, described: list[table_description.Table]):
     a = asset(s, table)
 
@@ -128,8 +137,7 @@ def _publish_task(s: Settings, table: str, described: list[table_description.Tab
         built = table_description.closure(described, context["params"].get("tables") or [])
         if table not in built:
             raise AirflowSkipException(f"{table} was not built by this run (tables {built})")
-        ds = context["data_interval_start"].strftime("%Y-%m-%d")
-        context["outlet_events"][a].extra = {"ds": ds, "run_id": context["run_id"]}
+        context["outlet_events"][a].extra = {"ds": context["ds"], "run_id": context["run_id"]}
 
     return publish()
 

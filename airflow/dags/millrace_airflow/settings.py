@@ -53,7 +53,7 @@ class Settings:
     retry_delay: timedelta
     max_retry_delay: timedelta
     execution_timeout: timedelta
-    deadline: timedelta
+    deadline: timedelta | None
     alert_webhook: str
     aws_conn_id: str
     input_bucket: str
@@ -145,7 +145,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         retry_delay=_seconds(env, "RETRY_DELAY", 300, problems),
         max_retry_delay=_seconds(env, "MAX_RETRY_DELAY", 3600, problems),
         execution_timeout=_seconds(env, "EXECUTION_TIMEOUT", 3 * 3600, problems),
-        deadline=_seconds(env, "DEADLINE", 32 * 3600, problems),
+        deadline=(
+            None if env.get(PREFIX + "DEADLINE") == "0" else _seconds(env, "DEADLINE", 32 * 3600, problems)
+        ),
         alert_webhook=env.get(PREFIX + "ALERT_WEBHOOK", ""),
         aws_conn_id=env.get(PREFIX + "AWS_CONN_ID", "millrace_s3"),
         input_bucket=bucket.removeprefix("s3://").rstrip("/"),
