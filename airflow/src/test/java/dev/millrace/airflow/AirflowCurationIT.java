@@ -177,6 +177,7 @@ class AirflowCurationIT {
       env.put(envName(CurationConfig.PREFIX + "namespace"), namespace(space));
       env.put(envName(CurationConfig.PREFIX + "input.prefix"), space.config.inputPrefix());
       env.put(envName(CurationConfig.PREFIX + "spark-master"), "local[2]");
+      env.put(envName("spark.sql.shuffle.partitions"), "2"); // days of a few events: fewer, smaller tasks
       String classpath = Files.readString(Path.of(System.getProperty("millrace.curation.classpath.file"))).trim();
       env.put("MILLRACE_AIRFLOW_LOCAL_COMMAND", "java -Xmx1g " + System.getProperty("millrace.spark.jvm.opens", "")
           + " -cp " + classpath + " dev.millrace.curation.CurationMain");
