@@ -16,10 +16,12 @@ async def day_late(dag_id: str, **kwargs: Any) -> None:
     """Runs in the triggerer when a run of ``dag_id`` misses its deadline. Logs an error, and
     posts ``{"text": ...}`` to ``MILLRACE_AIRFLOW_ALERT_WEBHOOK`` when that is set (Slack and
     most chat tools take that shape)."""
+    # The triggerer passes a small context: the run as the REST API's JSON, and the deadline.
     context = kwargs.get("context") or {}
-    dag_run = context.get("dag_run") if isinstance(context, dict) else None
-    run = getattr(dag_run, "run_id", None) or "a run"
-    text = f"{dag_id}: {run} is late (deadline passed before it finished)"
+    dag_run = context.get("dag_run") or {}
+    run = dag_run.get("dag_run_id") or "a run"
+    deadline = (context.get("deadline") or {}).get("deadline_time")
+    text = f"{dag_id}: {run} is late (not finished by its deadline {deadline})"
     log.error("%s", text)
     url = os.environ.get("MILLRACE_AIRFLOW_ALERT_WEBHOOK", "")
     if url:
