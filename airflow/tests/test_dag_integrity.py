@@ -78,6 +78,7 @@ def test_the_curation_dag_runs_each_day_once_in_order_and_is_bounded(dagbag):
     assert 1 <= dag.max_active_runs <= 3
     assert type(dag.timetable).__name__ == "CronDataIntervalTimetable", "ds = the day the run builds"
     assert dag.deadline, "an alert when a day is late"
+    assert dag.get_task("curate").depends_on_past, "days are published in order"
     sensor = dag.get_task("wait_for_hour_markers")
     assert sensor.mode == "reschedule", "the worker slot is free between pokes"
     assert 0 < sensor.timeout <= 24 * 3600

@@ -106,6 +106,10 @@ def curation_dag(s: Settings) -> DAG:
             "curate",
             ["run", "--ds", DS, "--tables", "{{ params.tables | join(',') or '" + ",".join(names) + "' }}"],
             CURATION_DAG,
+            # A day builds on the days before it (duplicates and sessions look back): days are
+            # published in order even when catchup or a backfill runs several at once, and a
+            # day that failed holds the later ones until it is fixed, as the job's backfill does.
+            depends_on_past=True,
         )
         wait >> curate
 

@@ -5,11 +5,11 @@ import static dev.millrace.curation.fixture.Day.THREE;
 import static dev.millrace.curation.fixture.Day.TWO;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.millrace.curation.CurationMain;
 import dev.millrace.curation.catalog.CuratedTable;
 import dev.millrace.curation.config.CurationConfig;
 import dev.millrace.curation.fixture.Day;
 import dev.millrace.curation.fixture.Lakehouse;
+import dev.millrace.curation.run.RunOptions;
 import dev.millrace.localstack.IcebergCatalog;
 import dev.millrace.localstack.LocalStack;
 import dev.millrace.localstack.LocalStackExtension;
@@ -19,13 +19,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.ServerSocket;
+import java.time.Duration;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
@@ -81,37 +85,52 @@ class AirflowCurationIT {
   }
 
   @Test
-  void eachDayIsCuratedAndPublishedAsAssets_andThreeDailyRunsEqualTheJobsBackfill() throws Exception {
-    Lakehouse.Space daily = lakehouse.fresh();
+  void dagsTestOfADayPublishesEveryTableAndAnAssetPerTable() throws Exception {
+    Lakehouse.Space s = lakehouse.fresh();
+    s.lake.write(Day.one());
+    s.lake.markDays(ONE, ONE);
+    Airflow airflow = new Airflow("day", s, Map.of());
+
+    Result r = airflow.dagsTest(ONE);
+
+    assertThat(r.code).as(r.tail()).isZero();
+    assertThat(count(s, "events")).as("day one: 10 rows, one duplicate").isEqualTo(9);
+    assertThat(count(s, "sessions")).isEqualTo(6);
+    assertThat(count(s, "users")).isEqualTo(6);
+    assertThat(count(s, "daily_metrics")).isEqualTo(3);
+    assertThat(count(s, "funnel_daily")).isEqualTo(2);
+    assertThat(airflow.assetEvents()).as("one asset event per curated table, for the day")
+        .containsExactlyInAnyOrderElementsOf(assets(s, ONE));
+  }
+
+  @Test
+  void aThreeDayBackfillByTheSchedulerGivesTheTablesOfThreeSingleRuns() throws Exception {
+    Lakehouse.Space singles = lakehouse.fresh();
     Lakehouse.Space backfilled = lakehouse.fresh();
-    for (Lakehouse.Space s : List.of(daily, backfilled)) {
+    for (Lakehouse.Space s : List.of(singles, backfilled)) {
       s.lake.write(Day.one());
       s.lake.write(Day.two());
       s.lake.write(Day.three());
       s.lake.markDays(ONE, THREE);
     }
-    Airflow airflow = new Airflow("daily", daily, Map.of());
-
-    Result one = airflow.dagsTest(ONE);
-    assertThat(one.code).as(one.tail()).isZero();
-    assertThat(count(daily, "events")).as("day one: 10 rows, one duplicate").isEqualTo(9);
-    assertThat(count(daily, "daily_metrics")).isEqualTo(3);
-    List<String> tables = Arrays.stream(CuratedTable.values()).map(CuratedTable::tableName).toList();
-    assertThat(airflow.assetEvents()).as("one asset event per curated table")
-        .containsExactlyInAnyOrderElementsOf(tables.stream().map(t -> "curated." + namespace(daily) + "." + t + " "
-            + ONE).toList());
-
-    for (LocalDate ds : List.of(TWO, THREE)) {
-      Result r = airflow.dagsTest(ds);
-      assertThat(r.code).as(r.tail()).isZero();
+    for (LocalDate ds : List.of(ONE, TWO, THREE)) {
+      singles.job().run(ds, RunOptions.all());
     }
-    assertThat(airflow.assetEvents()).hasSize(3 * tables.size());
+    // Today as the start date: no catchup run competes with the backfill, which may go before it.
+    Airflow airflow = new Airflow("backfill", backfilled,
+        Map.of("MILLRACE_AIRFLOW_START_DATE", LocalDate.now(ZoneOffset.UTC).toString()));
 
-    int code = CurationMain.run(new String[] {"backfill", "--from", ONE.toString(), "--to", THREE.toString()},
-        backfilled.config, lakehouse.spark(), System.out, System.err);
-    assertThat(code).isZero();
-    assertThat(snapshot(daily)).as("three DAG runs, one per ds, give the tables of a 3-day backfill")
-        .isEqualTo(snapshot(backfilled));
+    try (Scheduler scheduler = airflow.scheduler()) {
+      Result created = airflow.cli("backfill", "create", "--dag-id", "millrace_curation", "--from-date", ONE.toString(),
+          "--to-date", THREE.toString(), "--reprocess-behavior", "failed", "--max-active-runs", "1");
+      assertThat(created.code).as(created.tail()).isZero();
+      Map<String, String> runs = scheduler.awaitRuns(3, Duration.ofMinutes(20));
+      assertThat(runs).as(scheduler.logs()).containsOnlyKeys(ONE.toString(), TWO.toString(), THREE.toString())
+          .allSatisfy((ds, state) -> assertThat(state).as(ds + "\n" + scheduler.logs()).isEqualTo("success"));
+    }
+    assertThat(snapshot(backfilled)).as("the backfill's tables").isEqualTo(snapshot(singles));
+    assertThat(airflow.assetEvents()).containsExactlyInAnyOrderElementsOf(
+        List.of(ONE, TWO, THREE).stream().flatMap(ds -> assets(backfilled, ds).stream()).toList());
   }
 
   @Test
@@ -200,6 +219,41 @@ class AirflowCurationIT {
       return venv.resolve("bin/airflow").toString();
     }
 
+    Result cli(String... args) throws Exception {
+      List<String> command = new ArrayList<>(List.of(airflow()));
+      command.addAll(List.of(args));
+      return run(command, env, home.resolve(args[0] + "-" + args[1] + ".log"));
+    }
+
+    /**
+     * An API server (the tasks' execution API), a DAG processor and a scheduler with the local
+     * executor, as a deployment runs them; returns once the DAG is parsed (unpaused).
+     */
+    Scheduler scheduler() throws Exception {
+      int port;
+      try (ServerSocket socket = new ServerSocket(0)) {
+        port = socket.getLocalPort();
+      }
+      env.put("AIRFLOW__CORE__EXECUTOR", "LocalExecutor");
+      env.put("AIRFLOW__CORE__PARALLELISM", "4");
+      env.put("AIRFLOW__API__PORT", Integer.toString(port));
+      env.put("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "http://127.0.0.1:" + port + "/execution/");
+      env.put("AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL", "5");
+      env.put("AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC", "1");
+      env.put("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", Integer.toString(freePort()));
+      env.put("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "false"); // a paused DAG's backfill waits
+      Scheduler scheduler = new Scheduler(this);
+      scheduler.start("api-server", "--port", Integer.toString(port));
+      scheduler.start("dag-processor");
+      scheduler.start("scheduler");
+      long until = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      while (!cli("dags", "list", "-o", "plain").output.contains("millrace_curation ")) {
+        assertThat(System.nanoTime()).as("the DAG processor parsed the DAG\n" + scheduler.logs()).isLessThan(until);
+        Thread.sleep(2000);
+      }
+      return scheduler;
+    }
+
     Result dagsTest(LocalDate ds) throws Exception {
       return run(List.of(airflow(), "dags", "test", "millrace_curation", ds.toString()), env,
           home.resolve("dags-test-" + ds + ".log"));
@@ -218,6 +272,77 @@ class AirflowCurationIT {
     }
   }
 
+  /** The long-running Airflow components of one home; closing stops them and their children. */
+  static final class Scheduler implements AutoCloseable {
+    final Airflow airflow;
+    final List<Process> processes = new ArrayList<>();
+    final List<Path> logs = new ArrayList<>();
+
+    Scheduler(Airflow airflow) {
+      this.airflow = airflow;
+    }
+
+    void start(String... args) throws IOException {
+      List<String> command = new ArrayList<>(List.of(airflow.airflow()));
+      command.addAll(List.of(args));
+      Path log = airflow.home.resolve(args[0] + ".log");
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.environment().putAll(airflow.env);
+      processes.add(pb.start());
+      logs.add(log);
+    }
+
+    /** {ds: state} of the DAG's runs once {@code n} of them have finished. */
+    Map<String, String> awaitRuns(int n, Duration timeout) throws Exception {
+      long until = System.nanoTime() + timeout.toNanos();
+      Map<String, String> states = Map.of();
+      while (System.nanoTime() < until) {
+        Result r = airflow.cli("dags", "list-runs", "millrace_curation", "-o", "plain");
+        states = new TreeMap<>();
+        for (String line : r.output.lines().toList()) {
+          String[] cols = line.trim().split("\\s+");
+          if (cols.length >= 5 && cols[0].equals("millrace_curation")) {
+            states.put(cols[4].substring(0, 10), cols[2]);
+          }
+        }
+        if (states.size() >= n && states.values().stream().allMatch(st -> st.equals("success") || st.equals("failed"))) {
+          return states;
+        }
+        Thread.sleep(5000);
+      }
+      throw new AssertionError("runs not finished in " + timeout + ": " + states + "\n" + logs());
+    }
+
+    String logs() {
+      StringBuilder b = new StringBuilder();
+      for (Path log : logs) {
+        try {
+          List<String> lines = Files.readAllLines(log);
+          b.append("--- ").append(log).append('\n')
+              .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()))).append('\n');
+        } catch (IOException e) {
+          b.append("--- ").append(log).append(": ").append(e).append('\n');
+        }
+      }
+      return b.toString();
+    }
+
+    @Override
+    public void close() throws Exception {
+      for (Process p : processes) {
+        p.descendants().forEach(ProcessHandle::destroy);
+        p.destroy();
+      }
+      for (Process p : processes) {
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly().waitFor();
+        }
+      }
+    }
+  }
+
   record Result(int code, String output) {
     String lastLine() {
       List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
@@ -232,7 +357,8 @@ class AirflowCurationIT {
 
   /** Runs a child process to its end (at most 10 minutes), its output kept in {@code log}. */
   static Result run(List<String> command, Map<String, String> env, Path log) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))); // never waits on a prompt
     pb.environment().putAll(env);
     Process p = pb.start();
     try {
@@ -244,6 +370,17 @@ class AirflowCurationIT {
       p.destroyForcibly();
     }
     return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+  }
+
+  static List<String> assets(Lakehouse.Space s, LocalDate ds) {
+    return Arrays.stream(CuratedTable.values())
+        .map(t -> "curated." + namespace(s) + "." + t.tableName() + " " + ds).toList();
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   static String envName(String key) {
