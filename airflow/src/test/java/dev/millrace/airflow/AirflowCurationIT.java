@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.curation.catalog.CuratedTable;
 import dev.millrace.curation.config.CurationConfig;
+import dev.millrace.curation.fixture.CurationEnvironment;
 import dev.millrace.curation.fixture.Day;
 import dev.millrace.curation.fixture.Lakehouse;
 import dev.millrace.curation.run.RunOptions;
-import dev.millrace.localstack.IcebergCatalog;
 import dev.millrace.localstack.LocalStack;
 import dev.millrace.localstack.LocalStackExtension;
 import dev.millrace.localstack.PostgresServer;
@@ -47,7 +47,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LocalStackExtension.class)
 class AirflowCurationIT {
 
-  static final String LAKE_BUCKET = "millrace-lake";
+  static final String LAKE_BUCKET = CurationEnvironment.LAKE_BUCKET;
   static final Path AIRFLOW = Path.of(System.getProperty("millrace.airflow.dir", ".")).toAbsolutePath();
   static final Path TARGET = AIRFLOW.resolve("target");
 
@@ -57,21 +57,7 @@ class AirflowCurationIT {
 
   @BeforeAll
   static void start(S3Server s3, PostgresServer postgres) throws Exception {
-    IcebergCatalog catalog = LocalStack.curatedCatalog();
-    s3.createBucket(LAKE_BUCKET);
-    String p = CurationConfig.PREFIX;
-    settings = new LinkedHashMap<>();
-    settings.put(p + "catalog.name", catalog.name());
-    settings.put(p + "catalog.type", "jdbc");
-    settings.put(p + "catalog.uri", catalog.jdbcUrl());
-    settings.put(p + "catalog.jdbc.user", catalog.jdbcUser());
-    settings.put(p + "catalog.jdbc.password", catalog.jdbcPassword());
-    settings.put(p + "catalog.warehouse", catalog.warehouse());
-    settings.put(p + "s3.endpoint", catalog.s3Endpoint());
-    settings.put(p + "s3.region", catalog.s3Region());
-    settings.put(p + "s3.access-key", catalog.s3AccessKey());
-    settings.put(p + "s3.secret-key", catalog.s3SecretKey());
-    settings.put(p + "input.bucket", "s3://" + LAKE_BUCKET);
+    settings = CurationEnvironment.settings();
     lakehouse = new Lakehouse(settings, Files.createTempDirectory(TARGET, "spill"));
     venv = Path.of(run(List.of("bash", AIRFLOW.resolve("bin/venv").toString()), Map.of(), TARGET.resolve("venv.log"))
         .lastLine());

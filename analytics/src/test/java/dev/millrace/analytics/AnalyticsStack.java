@@ -2,6 +2,7 @@ package dev.millrace.analytics;
 
 import dev.millrace.curation.CurationMain;
 import dev.millrace.curation.config.CurationConfig;
+import dev.millrace.curation.fixture.CurationEnvironment;
 import dev.millrace.curation.fixture.Day;
 import dev.millrace.curation.fixture.LakeFixture;
 import dev.millrace.curation.fixture.TestEvent;
@@ -12,7 +13,6 @@ import dev.millrace.curation.run.RunResult;
 import dev.millrace.localstack.ElasticsearchServer;
 import dev.millrace.localstack.IcebergCatalog;
 import dev.millrace.localstack.LocalStack;
-import dev.millrace.localstack.S3Server;
 import dev.millrace.localstack.TrinoServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,7 +45,7 @@ import org.apache.spark.sql.SparkSession;
 final class AnalyticsStack {
 
   static final String NAMESPACE = "millrace";
-  static final String LAKE_BUCKET = "millrace-lake";
+  static final String LAKE_BUCKET = CurationEnvironment.LAKE_BUCKET;
   private static final DateTimeFormatter DAILY = DateTimeFormatter.ofPattern("yyyy.MM.dd").withZone(ZoneOffset.UTC);
 
   private static AnalyticsStack stack;
@@ -99,21 +99,8 @@ final class AnalyticsStack {
 
   /** The generated day through the batch loader's writer and the curation job, into {@code curated.millrace}. */
   private void curate(List<TestEvent> events, LocalDate ds) {
-    S3Server s3 = LocalStack.s3();
-    s3.createBucket(LAKE_BUCKET);
+    Map<String, String> settings = CurationEnvironment.settings();
     String p = CurationConfig.PREFIX;
-    Map<String, String> settings = new HashMap<>();
-    settings.put(p + "catalog.name", curated.name());
-    settings.put(p + "catalog.type", "jdbc");
-    settings.put(p + "catalog.uri", curated.jdbcUrl());
-    settings.put(p + "catalog.jdbc.user", curated.jdbcUser());
-    settings.put(p + "catalog.jdbc.password", curated.jdbcPassword());
-    settings.put(p + "catalog.warehouse", curated.warehouse());
-    settings.put(p + "s3.endpoint", curated.s3Endpoint());
-    settings.put(p + "s3.region", curated.s3Region());
-    settings.put(p + "s3.access-key", curated.s3AccessKey());
-    settings.put(p + "s3.secret-key", curated.s3SecretKey());
-    settings.put(p + "input.bucket", "s3://" + LAKE_BUCKET);
     settings.put(p + "input.prefix", "events");
     settings.put(p + "namespace", NAMESPACE);
     settings.put("spark.master", "local[2]");

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.millrace.curation.catalog.CuratedTable;
 import dev.millrace.curation.config.CurationConfig;
+import dev.millrace.curation.fixture.CurationEnvironment;
 import dev.millrace.curation.fixture.Day;
 import dev.millrace.curation.fixture.Lakehouse;
 import dev.millrace.localstack.LocalStackExtension;
