@@ -226,7 +226,9 @@ class ComposeFileTest {
         .map(p -> Path.of(p, "docker-compose")).filter(Files::isExecutable).findFirst().orElse(null);
     assumeTrue(tool != null, "docker-compose is not installed here; the JSON schema check above still ran");
     Path env = dir.resolve(".env");
-    Files.writeString(env, "MILLRACE_WRITE_KEY_SHA256=ab\nMILLRACE_PII_KEY=k\nMINIO_ROOT_USER=u\nMINIO_ROOT_PASSWORD=p\n");
+    StringBuilder values = new StringBuilder();
+    example.keySet().forEach(name -> values.append(name).append("=x\n"));
+    Files.writeString(env, values);
     Process p = new ProcessBuilder(tool.toString(), "--env-file", env.toString(),
         "-f", ComposeFile.repo().resolve("docker-compose.yml").toString(), "config", "-q")
         .redirectErrorStream(true).start();
