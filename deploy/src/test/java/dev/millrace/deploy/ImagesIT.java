@@ -2,11 +2,11 @@ package dev.millrace.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceProcess;
 import dev.millrace.localrun.service.ServiceSpec;
-import dev.millrace.localstack.IcebergCatalog;
 import dev.millrace.localstack.LocalStack;
+import dev.millrace.localstack.PostgresServer;
+import dev.millrace.localstack.S3Server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +24,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The service images, checked without a Docker engine: each image's configuration read with
@@ -118,35 +120,63 @@ class ImagesIT {
   }
 
   @Test
-  void theCurationImageRunsTheJobAgainstTheCatalogAndTheLake() throws Exception {
+  void theCurationImageRunsTheJobWithTheComposeEnvironmentAgainstTheInitialisedCatalog() throws Exception {
     Path tar = ComposeFile.repo().resolve("curation/target/image/curation.tar");
     assertThat(tar).as("the curation image: build it with -Pimages (deploy/README.md)").isRegularFile();
     JsonNode c = JSON.readTree(run(List.of("skopeo", "inspect", "--config", "docker-archive:" + tar))).path("config");
     assertThat(c.path("User").asString()).isNotBlank().doesNotStartWith("0");
     assertThat(c.path("Env").toString()).as("Spark's opens are the image's").contains("JDK_JAVA_OPTIONS=--add-opens");
 
-    IcebergCatalog catalog = LocalStack.curatedCatalog();
+    // The catalog database as compose's postgres-init leaves it, on a real PostgreSQL.
+    PostgresServer postgres = LocalStack.postgres();
+    PostgresInit init = new PostgresInit(postgres, PostgresInit.dotenv(postgres));
+    PostgresInit.Result initialised = init.run();
+    assertThat(initialised.exitCode()).as(initialised.output()).isZero();
+    S3Server s3 = LocalStack.s3();
+    Map<String, String> dotenv = new LinkedHashMap<>(init.withPipelineSecrets());
+    dotenv.put("MINIO_ROOT_USER", s3.accessKey());
+    dotenv.put("MINIO_ROOT_PASSWORD", s3.secretKey());
+    ComposeFile compose = ComposeFile.load();
     Map<String, String> env = new LinkedHashMap<>();
-    env.put("JAVA_TOOL_OPTIONS", "-Xmx1g");
+    compose.environment("curation", dotenv).forEach((k, v) ->
+        env.put(k, init.map(v).replace("http://minio:9000", s3.endpoint())));
+    for (String bucket : List.of(env.get("MILLRACE_CURATION_INPUT_BUCKET"), env.get("MILLRACE_CURATION_CATALOG_WAREHOUSE"))) {
+      s3.createBucket(bucket.replaceFirst("^s3://([^/]+).*$", "$1")); // minio-init's work
+    }
+    env.put("JAVA_TOOL_OPTIONS", "-Xmx1g"); // compose's default is 2 GB; a day without data needs less
     env.put("MILLRACE_CURATION_SPARK_MASTER", "local[1]");
-    env.put("MILLRACE_CURATION_CATALOG_URI", catalog.jdbcUrl());
-    env.put("MILLRACE_CURATION_CATALOG_JDBC_USER", catalog.jdbcUser());
-    env.put("MILLRACE_CURATION_CATALOG_JDBC_PASSWORD", catalog.jdbcPassword());
-    env.put("MILLRACE_CURATION_CATALOG_WAREHOUSE", catalog.warehouse());
-    env.put("MILLRACE_CURATION_S3_ENDPOINT", catalog.s3Endpoint());
-    env.put("MILLRACE_CURATION_S3_REGION", catalog.s3Region());
-    env.put("MILLRACE_CURATION_S3_ACCESS_KEY", catalog.s3AccessKey());
-    env.put("MILLRACE_CURATION_S3_SECRET_KEY", catalog.s3SecretKey());
-    env.put("MILLRACE_CURATION_INPUT_BUCKET", "s3://" + ServicePlans.BUCKET);
     Path rootfs = unpack("curation", tar);
+
+    // `docker compose run curation run --ds ...`: the image's entrypoint. Spark starts inside it,
+    // the job reads the catalog and the lake and finds the day unmarked: exit 3, naming the hours
+    // (the day has no data), as the CLI documents.
     Process p = new ProcessBuilder(inImage(c, rootfs, env, List.of("run", "--ds", "2026-01-01")))
         .redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
-    // Spark started in the image, the job read the catalog and the lake, and found the day unmarked:
-    // exit 3, naming the hours (the day has no data), as the CLI documents.
     assertThat(p.exitValue()).as(out.lines().filter(l -> !l.contains(" INFO ")).toList().toString()).isEqualTo(3);
     assertThat(out).contains("2026-01-01");
+
+    // The command the compose Airflow image runs (MILLRACE_AIRFLOW_LOCAL_COMMAND), from the same
+    // /app but, as in that image, without the curation image's environment (JDK_JAVA_OPTIONS): the
+    // command carries Spark's opens itself, and the same day ends the same way.
+    String command = compose.rawEnvironment("airflow-scheduler").get("MILLRACE_AIRFLOW_LOCAL_COMMAND");
+    ObjectNode airflow = (ObjectNode) c.deepCopy();
+    airflow.set("Entrypoint", JSON.createArrayNode().add(command));
+    ArrayNode imageEnv = JSON.createArrayNode();
+    c.path("Env").forEach(e -> {
+      if (!e.asString().startsWith("JDK_JAVA_OPTIONS=")) {
+        imageEnv.add(e);
+      }
+    });
+    airflow.set("Env", imageEnv);
+    Process job = new ProcessBuilder(inImage(airflow, rootfs, env, List.of("run", "--ds", "2026-01-01")))
+        .redirectErrorStream(true).start();
+    String jobOut = new String(job.getInputStream().readAllBytes());
+    assertThat(job.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(job.exitValue()).as(jobOut.lines().filter(l -> !l.contains(" INFO ")).toList().toString())
+        .isEqualTo(3);
+    assertThat(jobOut).contains("2026-01-01");
   }
 
   /** An image's file system, unpacked by umoci, with the files a container runtime provides. */
