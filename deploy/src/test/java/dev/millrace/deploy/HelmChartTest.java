@@ -451,7 +451,7 @@ class HelmChartTest {
         "realtime-loader", Set.of("dns:53", "any:9092", "any:9200", "any:443"),
         "batch-loader", Set.of("dns:53", "any:9092", "any:443", "any:9000"));
     Map<String, Set<String>> ingress = Map.of(
-        "collector", Set.of("any:http", "any:grpc"),
+        "collector", Set.of("any:http", "any:grpc", "namespaces:http"),
         "enrichment-api", Set.of("enricher:grpc", "namespaces:http"),
         "enricher", Set.of("namespaces:http"),
         "realtime-loader", Set.of("namespaces:http"),
@@ -479,6 +479,9 @@ class HelmChartTest {
     NetworkPolicy collector = HelmChart.named(RENDERED.get("production"), NetworkPolicy.class, RELEASE + "-collector");
     assertThat(collector.getSpec().getIngress().get(0).getFrom()).singleElement()
         .satisfies(p -> assertThat(p.getNamespaceSelector().getMatchLabels()).containsValue("ingress-nginx"));
+    // ... and Prometheus still scrapes it.
+    assertThat(collector.getSpec().getIngress().get(1).getFrom()).singleElement()
+        .satisfies(p -> assertThat(p.getNamespaceSelector().getMatchLabels()).isNullOrEmpty());
   }
 
   private static String peer(List<NetworkPolicyPeer> peers, NetworkPolicyPort port) {
