@@ -75,7 +75,7 @@ class HelmServicesIT {
     Path home = Path.of(System.getProperty("millrace.deploy.home", "target/compose-run")).toAbsolutePath()
         .resolveSibling("helm-run");
     stack = ComposeStack.start(home, (spec, logs) -> ServiceProcess.start(spec,
-        spec.jar(ComposeFile.repo(), System.getProperty("millrace.version")), logs, List.of()), HELM);
+        spec.jar(ComposeFile.repo(), System.getProperty("millrace.version")), logs, ComposeStack.QUICK_START), HELM);
   }
 
   @AfterAll
