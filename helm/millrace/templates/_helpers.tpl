@@ -123,6 +123,14 @@ values are merged over these.
 {{- if and $v.curation.enabled (not $v.curation.existingSecret) (not $v.curation.catalogPassword) -}}
 {{- fail "curation.catalogPassword: set the catalog database password, or curation.existingSecret" -}}
 {{- end -}}
+{{- if $v.kafka.topics.create -}}
+{{- range $name := list "enricher" "realtime-loader" "batch-loader" -}}
+{{- $svc := index $v.services $name -}}
+{{- if and $svc.enabled (gt (int $svc.replicas) (int $v.kafka.topics.partitions)) -}}
+{{- fail (printf "services.%s.replicas: %v is more than kafka.topics.partitions (%v); a Kafka consumer group uses at most one pod per partition" $name $svc.replicas $v.kafka.topics.partitions) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if and $v.s3.buckets.create (not $v.s3.buckets.existingSecret) (not (and $v.s3.accessKey $v.s3.secretKey)) -}}
 {{- fail "s3.buckets.create: the bucket Job needs s3.accessKey and s3.secretKey, or s3.buckets.existingSecret" -}}
 {{- end -}}

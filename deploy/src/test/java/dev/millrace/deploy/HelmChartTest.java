@@ -154,6 +154,18 @@ class HelmChartTest {
   }
 
   @Test
+  void aKafkaConsumerCannotHaveMorePodsThanPartitions() {
+    assertThatThrownBy(() -> HelmChart.template(HelmChart.merge(required(), Map.of(
+        "kafka", Map.of("topics", Map.of("partitions", 3)),
+        "services", Map.of("batch-loader", Map.of("replicas", 4))))))
+        .hasMessageContaining("services.batch-loader.replicas: 4 is more than kafka.topics.partitions (3)");
+    assertThat(HelmChart.render(HelmChart.merge(required(), Map.of(
+        "kafka", Map.of("topics", Map.of("partitions", 3)),
+        "services", Map.of("batch-loader", Map.of("replicas", 3), "collector", Map.of("replicas", 4))))))
+        .isNotEmpty();
+  }
+
+  @Test
   void unknownKeysAndWrongTypesFailWithHelmsSchemaMessage() {
     assertThatThrownBy(() -> HelmChart.template(HelmChart.merge(required(), Map.of("replicaCount", 3))))
         .hasMessageContaining("values don't meet the specifications of the schema")
@@ -290,6 +302,21 @@ class HelmChartTest {
           assertThat(c.getResources().getLimits()).as(c.getName() + " limits").containsKey("memory");
         }
       }
+    }
+  }
+
+  @Test
+  void podsRunAsTheImagesUserAndGetNoServiceLinkVariables() throws IOException {
+    // The images' user is the root pom's Jib <user>: the chart's must be the same.
+    Matcher user = Pattern.compile("<user>(\\d+):(\\d+)</user>")
+        .matcher(Files.readString(ComposeFile.repo().resolve("pom.xml")));
+    assertThat(user.find()).isTrue();
+    for (PodSpec pod : pods(RENDERED.get("production"))) {
+      assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(Long.parseLong(user.group(1)));
+      assertThat(pod.getSecurityContext().getRunAsGroup()).isEqualTo(Long.parseLong(user.group(2)));
+      // Kubernetes would otherwise add MILLRACE_COLLECTOR_PORT=tcp://... for the Service
+      // millrace-collector, which Spring binds to a key of the collector's configuration.
+      assertThat(pod.getEnableServiceLinks()).isFalse();
     }
   }
 
