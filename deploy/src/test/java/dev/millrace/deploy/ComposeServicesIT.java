@@ -23,7 +23,7 @@ class ComposeServicesIT {
   static void start() throws Exception {
     Path home = Path.of(System.getProperty("millrace.deploy.home", "target/compose-run")).toAbsolutePath();
     stack = ComposeStack.start(home, (spec, logs) -> ServiceProcess.start(spec,
-        spec.jar(ComposeFile.repo(), System.getProperty("millrace.version")), logs, List.of()));
+        spec.jar(ComposeFile.repo(), System.getProperty("millrace.version")), logs, ComposeStack.QUICK_START));
   }
 
   @AfterAll

@@ -29,7 +29,8 @@ import java.util.UUID;
  * {@code .env} as {@code docker compose} would. Only what Docker itself would change is mapped: the
  * compose host names (kafka, elasticsearch, minio, enrichment-api) to the local stack's addresses,
  * the container paths to temporary folders, and the published ports to free ones. How a service is
- * run (its jar, or its image's file system) is the {@link Runner}'s.
+ * run (its jar, or its image's file system) is the {@link Runner}'s; where the environments come
+ * from (the compose file, or the Helm chart) is the {@link Environments}'.
  */
 final class ComposeStack implements AutoCloseable {
 
@@ -47,6 +48,53 @@ final class ComposeStack implements AutoCloseable {
     }
   }
 
+  /**
+   * Where each service's environment comes from, given the secrets a user sets (the {@code .env}'s
+   * names: MILLRACE_WRITE_KEY_SHA256, MILLRACE_PII_KEY, MINIO_ROOT_USER, MINIO_ROOT_PASSWORD).
+   */
+  interface Environments {
+    Map<String, String> of(String service, Map<String, String> dotenv);
+
+    /** The addresses as they are written in those environments, to be mapped to the local stack. */
+    Addresses addresses();
+
+    /**
+     * Whether the environments set the ports the services listen on (the chart: its Services and
+     * probes use them) rather than leaving them to the image (compose publishes the image's).
+     */
+    boolean setsPorts();
+  }
+
+  /** Kafka's bootstrap servers, Elasticsearch's and S3's URLs, the enrichment API's gRPC target, the state folders' parent. */
+  record Addresses(String kafka, String elasticsearch, String s3, String enrichmentApi, String state) {}
+
+  /** The compose file's environments, interpolated from the {@code .env}. */
+  static final Environments COMPOSE = new Environments() {
+    private final ComposeFile compose = ComposeFile.load();
+
+    @Override
+    public Map<String, String> of(String service, Map<String, String> dotenv) {
+      return compose.environment(service, dotenv);
+    }
+
+    @Override
+    public Addresses addresses() {
+      return new Addresses("kafka:9092", "http://elasticsearch:9200", "http://minio:9000", "enrichment-api:9091",
+          "/var/lib/millrace/");
+    }
+
+    @Override
+    public boolean setsPorts() {
+      return false;
+    }
+  };
+
+  /**
+   * JVM options for services run as processes here: these checks are short, so the client
+   * compiler alone; five JVMs start markedly faster on a small machine without C2's threads.
+   */
+  static final List<String> QUICK_START = List.of("-XX:TieredStopAtLevel=1");
+
   private static final Duration READY = Duration.ofMinutes(3);
 
   private final String writeKey = "it-" + UUID.randomUUID();
@@ -59,9 +107,14 @@ final class ComposeStack implements AutoCloseable {
   }
 
   static ComposeStack start(Path home, Runner runner) throws IOException, InterruptedException {
+    return start(home, runner, COMPOSE);
+  }
+
+  static ComposeStack start(Path home, Runner runner, Environments environments)
+      throws IOException, InterruptedException {
     ComposeStack stack = new ComposeStack(LocalStackInfra.start(3, ServicePlans.TOPICS, ServicePlans.BUCKET));
     try {
-      stack.startServices(home, runner);
+      stack.startServices(home, runner, environments);
       return stack;
     } catch (IOException | InterruptedException | RuntimeException e) {
       stack.close();
@@ -69,7 +122,8 @@ final class ComposeStack implements AutoCloseable {
     }
   }
 
-  private void startServices(Path home, Runner runner) throws IOException, InterruptedException {
+  private void startServices(Path home, Runner runner, Environments environments)
+      throws IOException, InterruptedException {
     Path logs = home.resolve("logs");
     Path volumes = Files.createDirectories(home.resolve("volumes"));
     Ports ports = Ports.choose(Ports.Choice.FREE);
@@ -81,31 +135,32 @@ final class ComposeStack implements AutoCloseable {
     dotenv.put("MINIO_ROOT_USER", infra.s3AccessKey());
     dotenv.put("MINIO_ROOT_PASSWORD", infra.s3SecretKey());
 
-    ComposeFile compose = ComposeFile.load();
+    Addresses addresses = environments.addresses();
     Map<String, String> hosts = Map.of(
-        "kafka:9092", infra.bootstrapServers(),
-        "http://elasticsearch:9200", infra.elasticsearchUrl(),
-        "http://minio:9000", infra.s3Endpoint(),
-        "enrichment-api:9091", "127.0.0.1:" + ports.enrichmentGrpc(),
-        "/var/lib/millrace/", runner.volumes(volumes));
-    Map<String, Map<String, String>> published = Map.of(
-        "enrichment-api", Map.of("SERVER_PORT", "" + ports.enrichmentHttp(),
-            "MILLRACE_ENRICHMENT_GRPC_PORT", "" + ports.enrichmentGrpc()),
-        "collector", Map.of("SERVER_PORT", "" + ports.collectorHttp(),
-            "MILLRACE_COLLECTOR_GRPC_PORT", "" + ports.collectorGrpc()),
-        "enricher", Map.of("SERVER_PORT", "" + ports.enricherHttp()),
-        "realtime-loader", Map.of("SERVER_PORT", "" + ports.realtimeHttp()),
-        "batch-loader", Map.of("SERVER_PORT", "" + ports.batchHttp()));
+        addresses.kafka(), infra.bootstrapServers(),
+        addresses.elasticsearch(), infra.elasticsearchUrl(),
+        addresses.s3(), infra.s3Endpoint(),
+        addresses.enrichmentApi(), "127.0.0.1:" + ports.enrichmentGrpc(),
+        addresses.state(), runner.volumes(volumes));
+    Map<String, Map<String, String>> published = published(ports);
+    Map<String, Map<String, String>> defaults = published(Ports.defaults());
 
     List<ServiceSpec> plan = ServicePlans.plan(infra, ports,
         new ServicePlans.Settings(writeKey, "unused", volumes, "10s"));
     for (String name : ComposeFile.PIPELINE) {
       ServiceSpec local = plan.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
       Map<String, String> env = new LinkedHashMap<>();
-      compose.environment(name, dotenv).forEach((k, v) -> env.put(k, mapHosts(v, hosts)));
-      // Compose publishes the container's ports; here they are moved to free ones instead.
-      assertThat(env).as(name + " leaves its ports to the image").doesNotContainKeys(
-          published.get(name).keySet().toArray(String[]::new));
+      environments.of(name, dotenv).forEach((k, v) -> env.put(k, mapHosts(v, hosts)));
+      if (environments.setsPorts()) {
+        // The chart sets the ports its Services and probes use: the images' own (local-run's defaults).
+        assertThat(env).as(name + " listens where its Service and probes point")
+            .containsAllEntriesOf(defaults.get(name));
+      } else {
+        // Compose publishes the container's ports.
+        assertThat(env).as(name + " leaves its ports to the image").doesNotContainKeys(
+            published.get(name).keySet().toArray(String[]::new));
+      }
+      // Here they are moved to free ones.
       env.putAll(published.get(name));
       ServiceSpec spec = new ServiceSpec(name, local.module(), local.artifactId(), local.heap(),
           Integer.parseInt(published.get(name).get("SERVER_PORT")), env);
@@ -119,12 +174,34 @@ final class ComposeStack implements AutoCloseable {
     }
   }
 
+  /** The ports each service listens on, as the variables that set them. */
+  private static Map<String, Map<String, String>> published(Ports ports) {
+    return Map.of(
+        "enrichment-api", Map.of("SERVER_PORT", "" + ports.enrichmentHttp(),
+            "MILLRACE_ENRICHMENT_GRPC_PORT", "" + ports.enrichmentGrpc()),
+        "collector", Map.of("SERVER_PORT", "" + ports.collectorHttp(),
+            "MILLRACE_COLLECTOR_GRPC_PORT", "" + ports.collectorGrpc()),
+        "enricher", Map.of("SERVER_PORT", "" + ports.enricherHttp()),
+        "realtime-loader", Map.of("SERVER_PORT", "" + ports.realtimeHttp()),
+        "batch-loader", Map.of("SERVER_PORT", "" + ports.batchHttp()));
+  }
+
   private static String mapHosts(String value, Map<String, String> hosts) {
     String out = value;
     for (Map.Entry<String, String> h : hosts.entrySet()) {
       out = out.replace(h.getKey(), h.getValue());
     }
     return out;
+  }
+
+  /** The write key producers send (the services got only its SHA-256). */
+  String writeKey() {
+    return writeKey;
+  }
+
+  /** The HTTP port a service was started on (actuator, and the collector's REST API). */
+  int httpPort(String service) {
+    return httpPorts.get(service);
   }
 
   List<ServiceProcess> services() {
@@ -163,9 +240,13 @@ final class ComposeStack implements AutoCloseable {
     return count;
   }
 
+  /**
+   * Stops the services. The local stack's servers are this JVM's and stay up for the next stack
+   * of the same test run (the compose and the Helm ITs share them: starting Elasticsearch and
+   * Kafka again would add most of a minute); local-stack stops them when the JVM exits.
+   */
   @Override
   public void close() {
     running.forEach(p -> p.stop(Duration.ofSeconds(20)));
-    LocalStackInfra.stop();
   }
 }
