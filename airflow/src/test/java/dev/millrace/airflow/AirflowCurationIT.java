@@ -188,8 +188,8 @@ class AirflowCurationIT {
       env.put(envName(CurationConfig.PREFIX + "spark-master"), "local[2]");
       env.put(envName("spark.sql.shuffle.partitions"), "2"); // days of a few events: fewer, smaller tasks
       String classpath = Files.readString(Path.of(System.getProperty("millrace.curation.classpath.file"))).trim();
-      env.put("MILLRACE_AIRFLOW_LOCAL_COMMAND", "java -Xmx1g " + System.getProperty("millrace.spark.jvm.opens", "")
-          + " -cp " + classpath + " dev.millrace.curation.CurationMain");
+      env.put("MILLRACE_AIRFLOW_LOCAL_COMMAND", "java -Xmx1g " + System.getProperty("millrace.spark.test.jvm", "") + " "
+          + System.getProperty("millrace.spark.jvm.opens", "") + " -cp " + classpath + " dev.millrace.curation.CurationMain");
       env.put("MILLRACE_AIRFLOW_START_DATE", "2026-11-01");
       env.put("MILLRACE_AIRFLOW_MARKERS_POKE_INTERVAL", "1");
       env.put("MILLRACE_AIRFLOW_MARKERS_TIMEOUT", "60");
