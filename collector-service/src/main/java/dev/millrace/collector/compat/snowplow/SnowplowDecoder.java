@@ -278,10 +278,10 @@ public final class SnowplowDecoder {
   private CheckedEvent event(int index, Map<String, String> params, Rejection problem, byte[] original,
                              String userAgentHeader, Instant receivedAt) {
     Event.Builder event = Event.newBuilder();
-    long maxBytes = validator.limits().maxEventBytes().toBytes();
-    if (problem == null && original.length > maxBytes) {
-      // The validator's own size rule, asked before anything else so an oversized event is not
-      // decoded further (a ue_px of megabytes).
+    boolean tooLarge = original.length > validator.limits().maxEventBytes().toBytes();
+    if (problem == null && tooLarge) {
+      // The validator's own size rule, asked before the others: an oversized event is not decoded
+      // further (a ue_px of megabytes).
       problem = validator.check(Event.getDefaultInstance(), original.length, true);
     }
     String eid = get(params, "eid");
@@ -290,8 +290,9 @@ public final class SnowplowDecoder {
     } else {
       problem = first(problem, Rejection.of(ReasonCode.MISSING_FIELD, "/eid", "eid (the event id) is required"));
     }
-    if (problem == null) {
-      problem = type(params, event);
+    // Mapped even when the event is already refused, so that its dead letter names its type.
+    if (!tooLarge) {
+      problem = first(problem, type(params, event));
     }
     problem = first(problem, occurredAt(params, event, receivedAt));
     context(params, userAgentHeader, event);

@@ -315,11 +315,12 @@ class SnowplowDecoderTest {
   }
 
   @Test
-  void anEventWithoutEidIsRejected() throws Exception {
-    CheckedEvent e = post(params("pv", "eid", null));
+  void anEventWithoutEidIsRejectedAndStillNamesItsTypeForTheDeadLetter() throws Exception {
+    CheckedEvent e = post(params("se", "eid", null, "se_ca", "media", "se_ac", "play"));
     assertThat(e.rejection().reason()).isEqualTo(ReasonCode.MISSING_FIELD);
     assertThat(e.rejection().field()).isEqualTo("/eid");
     assertThat(e.eventIdAsSent()).isEmpty();
+    assertThat(e.event().getEventType()).isEqualTo("structured_event");
   }
 
   @Test
@@ -399,6 +400,17 @@ class SnowplowDecoderTest {
     assertThat(e.rejection().reason()).isEqualTo(ReasonCode.DUPLICATE_KEY);
     assertThat(e.rejection().field()).isEqualTo("/e");
     assertThat(parseObject(e.original())).containsEntry("e", "pv|se").containsEntry("eid", EID);
+  }
+
+  @Test
+  void aPixelValueThatIsNotUnicodeIsRejectedAndTheOriginalIsStillJson() {
+    List<Map.Entry<String, String>> q = query(params("pv"));
+    q.add(Map.entry("page", "a\ud800b"));
+    CheckedEvent e = decoder.decodePixel(q, null, NOW);
+
+    assertThat(e.rejection().reason()).isEqualTo(ReasonCode.INVALID_FIELD);
+    assertThat(e.rejection().field()).isEqualTo("/page");
+    assertThat(parseObject(e.original())).containsEntry("page", "a?b").containsEntry("eid", EID);
   }
 
   @Test
