@@ -1,7 +1,6 @@
 package dev.millrace.batch.consume;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Timestamp;
 import dev.millrace.batch.config.BatchProperties;
 import dev.millrace.batch.config.BatchProperties.PartitionBy;
 import dev.millrace.batch.marker.MarkerWriter;
@@ -13,7 +12,7 @@ import dev.millrace.batch.store.Backoff;
 import dev.millrace.batch.store.ObjectNames;
 import dev.millrace.batch.store.ObjectStore;
 import dev.millrace.batch.store.Recovery;
-import dev.millrace.proto.WireNames;
+import dev.millrace.proto.DeadLetters;
 import dev.millrace.proto.v1.DeadLetter;
 import dev.millrace.proto.v1.ReasonCode;
 import dev.millrace.proto.v1.Stage;
@@ -23,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
@@ -51,6 +51,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -648,23 +649,22 @@ public final class LoaderLoop implements Runnable {
   // ---- dead letters --------------------------------------------------------------------------
 
   private void deadLetter(PartitionState st, ConsumerRecord<String, byte[]> record, String reason) {
-    DeadLetter letter = DeadLetter.newBuilder()
-        .setStage(Stage.STAGE_BATCH_LOADER)
-        .setReason(ReasonCode.LOADER_UNDECODABLE)
-        .setMessage(reason)
+    // failed_at to the second, as this loader has always written it.
+    DeadLetter.Builder letter = DeadLetters.newBuilder(Stage.STAGE_BATCH_LOADER,
+            ReasonCode.LOADER_UNDECODABLE, reason, clock.instant().truncatedTo(ChronoUnit.SECONDS))
         .setOriginal(com.google.protobuf.ByteString.copyFrom(
             record.value() == null ? new byte[0] : record.value()))
         .setSourceTopic(record.topic())
         .setSourcePartition(record.partition())
-        .setSourceOffset(record.offset())
-        .setFailedAt(Timestamp.newBuilder().setSeconds(clock.instant().getEpochSecond()))
-        .build();
+        .setSourceOffset(record.offset());
+    // The value is unreadable, but the enricher's headers say which event it is.
+    DeadLetter value = DeadLetters.eventFromHeaders(letter, name -> {
+      Header header = record.headers().lastHeader(name);
+      return header == null ? null : header.value();
+    }).build();
     ProducerRecord<String, byte[]> out =
-        new ProducerRecord<>(props.deadLetterTopic(), record.key(), letter.toByteArray());
-    out.headers().add(WireNames.HEADER_REASON,
-        ReasonCode.LOADER_UNDECODABLE.name().getBytes(StandardCharsets.UTF_8));
-    out.headers().add(WireNames.HEADER_CONTENT_TYPE,
-        DeadLetter.getDescriptor().getFullName().getBytes(StandardCharsets.UTF_8));
+        new ProducerRecord<>(props.deadLetterTopic(), record.key(), value.toByteArray());
+    DeadLetters.headers(value, out.headers()::add);
     log.warn("dead-lettered {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
     PendingDeadLetter pending = new PendingDeadLetter(out, record.offset());
     st.deadLetters.addLast(pending);

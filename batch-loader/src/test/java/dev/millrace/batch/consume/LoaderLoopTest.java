@@ -12,6 +12,8 @@ import dev.millrace.batch.support.ParquetRows;
 import dev.millrace.batch.support.TestProps;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.millrace.batch.partition.Destination;
+import dev.millrace.proto.WireNames;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,8 +31,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -327,6 +331,50 @@ class LoaderLoopTest {
     assertThat(letter.getSourceOffset()).isZero();
     assertThat(eventIdsInStore()).containsExactly("id-1");
     assertThat(committed.get(TP)).isEqualTo(2);
+  }
+
+  @Test
+  void aDeadLetterCarriesTheEventIdTheEnrichedRecordsHeadersGive() throws Exception {
+    BatchProperties props = TestProps.props(dir.resolve("spill"), 1000, Duration.ofMinutes(5), 10,
+        MarkerMode.NONE);
+    LoaderLoop loop = loop(props, FaultInjection.NONE);
+    ConsumerRecord<String, byte[]> withHeaders =
+        new ConsumerRecord<>("enriched", 0, 0, "user-pseudonym", new byte[] {(byte) 0xff, 1, 2});
+    withHeaders.headers().add(WireNames.HEADER_EVENT_ID, "id-0".getBytes(StandardCharsets.UTF_8));
+    withHeaders.headers().add(WireNames.HEADER_EVENT_TYPE, "page_view".getBytes(StandardCharsets.UTF_8));
+    withHeaders.headers().add(WireNames.HEADER_SCHEMA_VERSION, "1-0-0".getBytes(StandardCharsets.UTF_8));
+    run(loop, List.of(() -> {
+      consumer.addRecord(withHeaders);
+      consumer.addRecord(new ConsumerRecord<>("enriched", 0, 1, "k", new byte[] {(byte) 0xff, 3}));
+      consumer.addRecord(record(2, "page_view", T0));
+    }));
+
+    assertThat(producer.history()).hasSize(2);
+    ProducerRecord<String, byte[]> known = producer.history().get(0);
+    assertThat(known.key()).as("the enriched record's key, as before").isEqualTo("user-pseudonym");
+    assertThat(headers(known)).containsExactly(
+        Map.entry(WireNames.HEADER_EVENT_ID, "id-0"),
+        Map.entry(WireNames.HEADER_EVENT_TYPE, "page_view"),
+        Map.entry(WireNames.HEADER_SCHEMA_VERSION, "1-0-0"),
+        Map.entry(WireNames.HEADER_REASON, "LOADER_UNDECODABLE"),
+        Map.entry(WireNames.HEADER_CONTENT_TYPE, "millrace.v1.DeadLetter"));
+    dev.millrace.proto.v1.DeadLetter letter = dev.millrace.proto.v1.DeadLetter.parseFrom(known.value());
+    assertThat(letter.getEventId()).isEqualTo("id-0");
+    assertThat(letter.getEventType()).isEqualTo("page_view");
+    assertThat(letter.getSchemaVersion()).isEqualTo("1-0-0");
+    // A record without the headers: nothing to name the event by, the rest as before.
+    assertThat(headers(producer.history().get(1))).containsExactly(
+        Map.entry(WireNames.HEADER_REASON, "LOADER_UNDECODABLE"),
+        Map.entry(WireNames.HEADER_CONTENT_TYPE, "millrace.v1.DeadLetter"));
+    assertThat(eventIdsInStore()).containsExactly("id-2");
+  }
+
+  private static Map<String, String> headers(ProducerRecord<String, byte[]> record) {
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    for (Header h : record.headers()) {
+      headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8));
+    }
+    return headers;
   }
 
   @Test

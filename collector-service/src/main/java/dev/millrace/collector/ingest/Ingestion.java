@@ -10,6 +10,7 @@ import dev.millrace.collector.sink.EventSink;
 import dev.millrace.collector.sink.KafkaSink;
 import dev.millrace.collector.validate.CheckedEvent;
 import dev.millrace.collector.validate.Rejection;
+import dev.millrace.proto.DeadLetters;
 import dev.millrace.proto.WireNames;
 import dev.millrace.proto.v1.BatchResult;
 import dev.millrace.proto.v1.CollectorMetadata;
@@ -42,8 +43,6 @@ public final class Ingestion {
 
   private static final byte[] RAW_EVENT_TYPE =
       RawEvent.getDescriptor().getFullName().getBytes(StandardCharsets.UTF_8);
-  private static final byte[] DEAD_LETTER_TYPE =
-      DeadLetter.getDescriptor().getFullName().getBytes(StandardCharsets.UTF_8);
 
   private final String rawTopic;
   private final String deadLetterTopic;
@@ -189,15 +188,9 @@ public final class Ingestion {
       message += " (original truncated to " + maxOriginalBytes + " bytes)";
     }
     Event event = e.event();
-    DeadLetter letter = DeadLetter.newBuilder()
-        .setStage(Stage.STAGE_COLLECTOR)
-        .setReason(r.reason())
-        .setMessage(message)
+    DeadLetter letter = DeadLetters.newBuilder(Stage.STAGE_COLLECTOR, r.reason(), message, failedAt)
         // wrapped, not copied: nothing writes to a checked event's original bytes
         .setOriginal(UnsafeByteOperations.unsafeWrap(original, 0, length))
-        .setSourcePartition(-1)
-        .setSourceOffset(-1)
-        .setFailedAt(failedAt)
         .setEventId(e.eventIdAsSent())
         .setEventType(event.getEventType())
         .setSchemaVersion(event.getSchemaVersion())
@@ -206,19 +199,9 @@ public final class Ingestion {
             .setPointer(r.field()).setMessage(r.message()).setKeyword(r.reason().name()))
         .build();
     RecordHeaders headers = new RecordHeaders();
-    addIfPresent(headers, WireNames.HEADER_EVENT_ID, e.eventIdAsSent());
-    addIfPresent(headers, WireNames.HEADER_EVENT_TYPE, event.getEventType());
-    addIfPresent(headers, WireNames.HEADER_SCHEMA_VERSION, event.getSchemaVersion());
-    headers.add(WireNames.HEADER_REASON, utf8(r.reason().name()));
-    headers.add(WireNames.HEADER_CONTENT_TYPE, DEAD_LETTER_TYPE);
+    DeadLetters.headers(letter, headers::add);
     records.reserve(KafkaSink.size(e.eventIdAsSent(), letter.getSerializedSize(), headers));
     return new ProducerRecord<>(deadLetterTopic, null, e.eventIdAsSent(), letter.toByteArray(), headers);
-  }
-
-  private static void addIfPresent(RecordHeaders headers, String name, String value) {
-    if (!value.isEmpty()) {
-      headers.add(name, utf8(value));
-    }
   }
 
   private static byte[] utf8(String s) {

@@ -3,6 +3,7 @@ package dev.millrace.enricher.topology;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
+import dev.millrace.proto.DeadLetters;
 import dev.millrace.proto.WireNames;
 import dev.millrace.proto.v1.CollectorMetadata;
 import dev.millrace.proto.v1.DeadLetter;
@@ -23,7 +24,6 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 final class Outputs {
 
   static final String ENRICHED_CONTENT_TYPE = EnrichedEvent.getDescriptor().getFullName();
-  static final String DEAD_LETTER_CONTENT_TYPE = DeadLetter.getDescriptor().getFullName();
 
   private Outputs() {}
 
@@ -125,15 +125,11 @@ final class Outputs {
 
   static DeadLetter.Builder deadLetter(ReasonCode reason, String message, byte[] original, Source source,
                                        long nowMillis) {
-    return DeadLetter.newBuilder()
-        .setStage(Stage.STAGE_ENRICHER)
-        .setReason(reason)
-        .setMessage(message)
+    return DeadLetters.newBuilder(Stage.STAGE_ENRICHER, reason, message, timestamp(nowMillis))
         .setOriginal(original == null ? ByteString.EMPTY : ByteString.copyFrom(original))
         .setSourceTopic(source.topic())
         .setSourcePartition(source.partition())
-        .setSourceOffset(source.offset())
-        .setFailedAt(timestamp(nowMillis));
+        .setSourceOffset(source.offset());
   }
 
   static Headers enrichedHeaders(RawEventBytes raw) {
@@ -142,19 +138,10 @@ final class Outputs {
     return h;
   }
 
+  /** The dead letter's headers, read off it as the bytes it holds: nothing is decoded. */
   static Headers deadLetterHeaders(DeadLetter deadLetter) {
     Headers h = new RecordHeaders();
-    if (!deadLetter.getEventId().isEmpty()) {
-      put(h, WireNames.HEADER_EVENT_ID, deadLetter.getEventId());
-    }
-    if (!deadLetter.getEventType().isEmpty()) {
-      put(h, WireNames.HEADER_EVENT_TYPE, deadLetter.getEventType());
-    }
-    if (!deadLetter.getSchemaVersion().isEmpty()) {
-      put(h, WireNames.HEADER_SCHEMA_VERSION, deadLetter.getSchemaVersion());
-    }
-    put(h, WireNames.HEADER_REASON, deadLetter.getReason().name());
-    put(h, WireNames.HEADER_CONTENT_TYPE, DEAD_LETTER_CONTENT_TYPE);
+    DeadLetters.headers(deadLetter, h::add);
     return h;
   }
 

@@ -1,6 +1,7 @@
 package dev.millrace.realtime.index;
 
 import com.google.protobuf.Timestamp;
+import dev.millrace.proto.DeadLetters;
 import dev.millrace.proto.v1.BotScore;
 import dev.millrace.proto.v1.Campaign;
 import dev.millrace.proto.v1.CollectorMetadata;
@@ -112,27 +113,7 @@ public final class DocumentMapper {
     ByteArrayOutputStream out = new ByteArrayOutputStream(512 + deadLetter.getOriginal().size() * 2);
     try (JsonGenerator g = json.createGenerator(out)) {
       g.writeStartObject();
-      g.writeStringProperty("stage", stageName(deadLetter.getStage()));
-      g.writeStringProperty("reason", reasonName(deadLetter.getReason()));
-      string(g, "message", deadLetter.getMessage());
-      string(g, "event_id", deadLetter.getEventId());
-      string(g, "event_type", deadLetter.getEventType());
-      string(g, "schema_version", deadLetter.getSchemaVersion());
-      timestamp(g, "failed_at", deadLetter.hasFailedAt(), deadLetter.getFailedAt());
-      string(g, "source_topic", deadLetter.getSourceTopic());
-      g.writeNumberProperty("source_partition", deadLetter.getSourcePartition());
-      g.writeNumberProperty("source_offset", deadLetter.getSourceOffset());
-      if (deadLetter.getViolationsCount() > 0) {
-        g.writeArrayPropertyStart("violations");
-        for (Violation v : deadLetter.getViolationsList()) {
-          g.writeStartObject();
-          string(g, "pointer", v.getPointer());
-          string(g, "message", v.getMessage());
-          string(g, "keyword", v.getKeyword());
-          g.writeEndObject();
-        }
-        g.writeEndArray();
-      }
+      deadLetterFields(g, deadLetter);
       if (deadLetter.hasMetadata()) {
         // The collector's client IP, as the enrichment would pass it on.
         metadata(g, privacy.metadata(deadLetter.getMetadata()));
@@ -176,19 +157,19 @@ public final class DocumentMapper {
 
   private LoaderDocument loaderDeadLetter(Kind kind, ReasonCode reason, String message, String eventId,
                                           Origin origin, SanitizedOriginal original, int refusedBytes) {
+    // The loader's own dead letters are dated by the record, so a redelivery lands on the same id
+    // in the same index.
+    DeadLetter deadLetter = DeadLetters.newBuilder(Stage.STAGE_REALTIME_LOADER, reason, message,
+            recordTime(origin))
+        .setEventId(eventId)
+        .setSourceTopic(origin.topic())
+        .setSourcePartition(origin.partition())
+        .setSourceOffset(origin.offset())
+        .build();
     ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
     try (JsonGenerator g = json.createGenerator(out)) {
       g.writeStartObject();
-      g.writeStringProperty("stage", stageName(Stage.STAGE_REALTIME_LOADER));
-      g.writeStringProperty("reason", reasonName(reason));
-      string(g, "message", message);
-      string(g, "event_id", eventId);
-      // The loader's own dead letters are dated by the record, so a redelivery lands on the same id
-      // in the same index.
-      g.writeStringProperty("failed_at", recordTime(origin).toString());
-      g.writeStringProperty("source_topic", origin.topic());
-      g.writeNumberProperty("source_partition", origin.partition());
-      g.writeNumberProperty("source_offset", origin.offset());
+      deadLetterFields(g, deadLetter);
       original(g, original);
       if (refusedBytes >= 0) {
         g.writeNumberProperty("refused_document_bytes", refusedBytes);
@@ -198,6 +179,35 @@ public final class DocumentMapper {
     }
     return new LoaderDocument(kind, deadLettersIndex(recordTime(origin)), origin.coordinates(),
         out.toByteArray(), origin, null, reasonName(reason), stageName(Stage.STAGE_REALTIME_LOADER));
+  }
+
+  /**
+   * The fields of a dead letter, whoever made it (a stage upstream, or this loader with the same
+   * {@link DeadLetters} builder): stage, reason, message, the event's id, type and version, when
+   * it failed, where it was read from, and its violations.
+   */
+  private static void deadLetterFields(JsonGenerator g, DeadLetter deadLetter) {
+    g.writeStringProperty("stage", stageName(deadLetter.getStage()));
+    g.writeStringProperty("reason", reasonName(deadLetter.getReason()));
+    string(g, "message", deadLetter.getMessage());
+    string(g, "event_id", deadLetter.getEventId());
+    string(g, "event_type", deadLetter.getEventType());
+    string(g, "schema_version", deadLetter.getSchemaVersion());
+    timestamp(g, "failed_at", deadLetter.hasFailedAt(), deadLetter.getFailedAt());
+    string(g, "source_topic", deadLetter.getSourceTopic());
+    g.writeNumberProperty("source_partition", deadLetter.getSourcePartition());
+    g.writeNumberProperty("source_offset", deadLetter.getSourceOffset());
+    if (deadLetter.getViolationsCount() > 0) {
+      g.writeArrayPropertyStart("violations");
+      for (Violation v : deadLetter.getViolationsList()) {
+        g.writeStartObject();
+        string(g, "pointer", v.getPointer());
+        string(g, "message", v.getMessage());
+        string(g, "keyword", v.getKeyword());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    }
   }
 
   /**
