@@ -204,6 +204,10 @@ public record BatchProperties(
           + ") must not exceed millrace.batch.rotation.interval (" + rotation.interval()
           + "): the time-based rotation is checked after every poll");
     }
+    if (retry.initialBackoff().isNegative()) {
+      throw new IllegalArgumentException("millrace.batch.retry.initial-backoff must not be negative, was "
+          + retry.initialBackoff());
+    }
     if (retry.initialBackoff().compareTo(retry.maxBackoff()) > 0) {
       throw new IllegalArgumentException("millrace.batch.retry.initial-backoff must not exceed"
           + " millrace.batch.retry.max-backoff");

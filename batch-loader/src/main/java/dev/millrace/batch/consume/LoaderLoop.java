@@ -8,7 +8,6 @@ import dev.millrace.batch.parquet.SpillFile;
 import dev.millrace.batch.parquet.WireEvent;
 import dev.millrace.batch.partition.Destination;
 import dev.millrace.batch.partition.RotationPolicy;
-import dev.millrace.batch.store.Backoff;
 import dev.millrace.batch.store.ObjectNames;
 import dev.millrace.batch.store.ObjectStore;
 import dev.millrace.batch.store.Recovery;
@@ -16,6 +15,7 @@ import dev.millrace.proto.DeadLetters;
 import dev.millrace.proto.v1.DeadLetter;
 import dev.millrace.proto.v1.ReasonCode;
 import dev.millrace.proto.v1.Stage;
+import dev.millrace.retry.Backoff;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,7 +38,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -88,8 +87,8 @@ public final class LoaderLoop implements Runnable {
   private final FaultInjection faults;
   private final RotationPolicy rotation;
   private final MarkerWriter markers;
-  private final Backoff storeBackoff;
-  private final Backoff deadLetterBackoff;
+  private final Backoff.Tracker storeBackoff;
+  private final Backoff.Tracker deadLetterBackoff;
   private final long turnBudgetMillis;
   private final long deadLetterTimeoutMillis;
   /** No store call or dead-letter send starts at or after this (clock millis). */
@@ -162,10 +161,9 @@ public final class LoaderLoop implements Runnable {
     this.rotation = new RotationPolicy(props.rotation().maxRecords(),
         props.rotation().maxBytes().toBytes(), props.rotation().interval(), props.marker().grace());
     this.markers = new MarkerWriter(store, names, props.topic(), props.marker().grace());
-    this.storeBackoff = new Backoff(clock, props.retry().initialBackoff(),
-        props.retry().maxBackoff(), () -> ThreadLocalRandom.current().nextDouble());
-    this.deadLetterBackoff = new Backoff(clock, props.retry().initialBackoff(),
-        props.retry().maxBackoff(), () -> ThreadLocalRandom.current().nextDouble());
+    Backoff backoff = Backoff.jittered(props.retry().initialBackoff(), props.retry().maxBackoff());
+    this.storeBackoff = backoff.tracker(clock);
+    this.deadLetterBackoff = backoff.tracker(clock);
     this.turnBudgetMillis = props.turnBudget().toMillis();
     this.deadLetterTimeoutMillis = props.deadLetterTimeout().toMillis();
     this.idleAfterMillis = props.marker().idleAfter().toMillis();

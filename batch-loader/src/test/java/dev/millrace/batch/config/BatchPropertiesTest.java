@@ -117,6 +117,13 @@ class BatchPropertiesTest {
   }
 
   @Test
+  void aNegativeFirstBackoffFails() {
+    Throwable t = rootCauseOfStarting("--millrace.batch.retry.initial-backoff=-1s");
+    assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessage(
+        "millrace.batch.retry.initial-backoff must not be negative, was PT-1S");
+  }
+
+  @Test
   void moreConsumersThanOpenFilesFails() {
     Throwable t = rootCauseOfStarting("--millrace.batch.consumers=4",
         "--millrace.batch.max-open-files=3");

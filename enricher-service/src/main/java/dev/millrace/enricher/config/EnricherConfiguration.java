@@ -1,6 +1,5 @@
 package dev.millrace.enricher.config;
 
-import dev.millrace.enricher.enrich.Backoff;
 import dev.millrace.enricher.enrich.CachingEnricher;
 import dev.millrace.enricher.enrich.Enricher;
 import dev.millrace.enricher.enrich.EnrichmentChannels;
@@ -14,11 +13,11 @@ import dev.millrace.enricher.schema.SchemaStore;
 import dev.millrace.enricher.topology.EnrichOptions;
 import dev.millrace.enricher.topology.EnricherTopics;
 import dev.millrace.enricher.topology.EnricherTopology;
+import dev.millrace.retry.Backoff;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.Topology;
 import org.springframework.context.annotation.Bean;
@@ -79,7 +78,7 @@ public class EnricherConfiguration {
   public static EnrichOptions options(EnricherProperties p) {
     EnricherProperties.Enrichment e = p.enrichment();
     return new EnrichOptions(e.batchSize(), e.linger(), e.maxPending(), e.maxBlock(),
-        new Backoff(e.backoffInitial(), e.backoffMax(), () -> ThreadLocalRandom.current().nextDouble()),
+        Backoff.jittered(e.backoffInitial(), e.backoffMax()),
         e.onUnavailable(), e.unavailableBound(), maxRecordBytes(p));
   }
 

@@ -1,7 +1,7 @@
 package dev.millrace.enricher.topology;
 
-import dev.millrace.enricher.enrich.Backoff;
 import dev.millrace.enricher.enrich.OnUnavailable;
+import dev.millrace.retry.Backoff;
 import java.time.Duration;
 
 /**
@@ -12,7 +12,7 @@ import java.time.Duration;
  * @param maxPending records a task holds while the API is down before it stops taking more
  * @param maxBlock the longest one record's processing may wait for room (well under the
  *     transaction timeout and max.poll.interval.ms)
- * @param backoff the waits between failed calls
+ * @param backoff the waits between failed calls, by the failures in a row
  * @param onUnavailable what to do once the API has been unavailable for {@code unavailableBound}
  * @param unavailableBound how long an outage lasts before {@code onUnavailable} applies
  * @param maxRecordBytes the largest output record the producer takes (its {@code max.request.size}):

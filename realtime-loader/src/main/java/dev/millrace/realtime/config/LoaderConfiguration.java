@@ -14,15 +14,14 @@ import dev.millrace.realtime.ops.LoaderMetrics;
 import dev.millrace.realtime.privacy.DeadLetterPrivacy;
 import dev.millrace.realtime.sink.BulkSink;
 import dev.millrace.realtime.sink.ElasticsearchBulkClient;
-import dev.millrace.realtime.sink.RetryPolicy;
 import dev.millrace.realtime.sink.Sleeper;
+import dev.millrace.retry.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.http.Header;
 import org.apache.http.HttpHost;
 import org.apache.http.message.BasicHeader;
@@ -157,8 +156,7 @@ public class LoaderConfiguration {
     return new KafkaConsumer<>(consumerConfig(properties));
   }
 
-  private static RetryPolicy retryPolicy(RealtimeProperties properties) {
-    return new RetryPolicy(properties.retry().initialBackoff(), properties.retry().maxBackoff(),
-        () -> ThreadLocalRandom.current().nextDouble());
+  private static Backoff retryPolicy(RealtimeProperties properties) {
+    return Backoff.jittered(properties.retry().initialBackoff(), properties.retry().maxBackoff());
   }
 }

@@ -60,6 +60,12 @@ public record RealtimeProperties(
       throw new IllegalArgumentException("millrace.realtime.bulk.max-bytes must be at most 100MB"
           + " (Elasticsearch's default http.max_content_length), was " + bulk.maxBytes());
     }
+    if (retry != null && retry.initialBackoff() != null
+        && (retry.initialBackoff().isNegative() || retry.initialBackoff().isZero())) {
+      // A zero first wait would retry a failing Elasticsearch in a tight loop.
+      throw new IllegalArgumentException("millrace.realtime.retry.initial-backoff must be positive, was "
+          + retry.initialBackoff());
+    }
     if (retry != null && retry.initialBackoff() != null && retry.maxBackoff() != null
         && retry.initialBackoff().compareTo(retry.maxBackoff()) > 0) {
       throw new IllegalArgumentException("millrace.realtime.retry.initial-backoff ("

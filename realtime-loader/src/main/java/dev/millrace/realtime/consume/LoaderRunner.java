@@ -1,7 +1,7 @@
 package dev.millrace.realtime.consume;
 
-import dev.millrace.realtime.sink.RetryPolicy;
 import dev.millrace.realtime.sink.Sleeper;
+import dev.millrace.retry.Backoff;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -24,14 +24,14 @@ public final class LoaderRunner implements SmartLifecycle {
 
   private final Setup setup;
   private final Supplier<LoaderLoop> loops;
-  private final RetryPolicy setupRetry;
+  private final Backoff setupRetry;
   private final Duration shutdownTimeout;
   private volatile Thread thread;
   private volatile LoaderLoop loop;
   private volatile boolean ready;
   private volatile boolean stopping;
 
-  public LoaderRunner(Setup setup, Supplier<LoaderLoop> loops, RetryPolicy setupRetry,
+  public LoaderRunner(Setup setup, Supplier<LoaderLoop> loops, Backoff setupRetry,
                       Duration shutdownTimeout) {
     this.setup = setup;
     this.loops = loops;
@@ -53,7 +53,7 @@ public final class LoaderRunner implements SmartLifecycle {
           setup.run();
           break;
         } catch (Exception e) {
-          Duration delay = setupRetry.delay(attempt);
+          Duration delay = setupRetry.delay(attempt + 1); // the failures in a row, from 1
           log.warn("cannot install index templates yet, retrying in {}: {}", delay, e.toString());
           Sleeper.SYSTEM.sleep(delay);
         }
@@ -72,7 +72,7 @@ public final class LoaderRunner implements SmartLifecycle {
         } catch (RuntimeException e) {
           // E.g. a fatal consumer error. Nothing uncommitted is lost: a new consumer rereads it.
           ready = false;
-          Duration delay = setupRetry.delay(failures);
+          Duration delay = setupRetry.delay(failures + 1);
           log.error("consumer loop failed, starting a new one in {}", delay, e);
           Sleeper.SYSTEM.sleep(delay);
         }

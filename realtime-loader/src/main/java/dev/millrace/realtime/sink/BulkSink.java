@@ -5,6 +5,7 @@ import dev.millrace.realtime.index.DocumentMapper;
 import dev.millrace.realtime.index.LoaderDocument;
 import dev.millrace.realtime.ops.LoaderMetrics;
 import dev.millrace.realtime.ops.LoaderStatus;
+import dev.millrace.retry.Backoff;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
@@ -38,13 +39,13 @@ public final class BulkSink implements AutoCloseable {
 
   private final BulkClient client;
   private final DocumentMapper mapper;
-  private final RetryPolicy retryPolicy;
+  private final Backoff retryPolicy;
   private final Sleeper sleeper;
   private final LoaderMetrics metrics;
   private final LoaderStatus status;
   private final ExecutorService executor;
 
-  public BulkSink(BulkClient client, DocumentMapper mapper, RetryPolicy retryPolicy,
+  public BulkSink(BulkClient client, DocumentMapper mapper, Backoff retryPolicy,
                   Sleeper sleeper, LoaderMetrics metrics, int maxInFlight) {
     this.client = client;
     this.mapper = mapper;
@@ -122,7 +123,8 @@ public final class BulkSink implements AutoCloseable {
           if (Thread.currentThread().isInterrupted()) {
             throw new InterruptedException("bulk write abandoned with " + (retried + refused) + " items to retry");
           }
-          sleeper.sleep(retryPolicy.delay(attempt++));
+          // attempt counts from 0, the policy's failures in a row from 1
+          sleeper.sleep(retryPolicy.delay(++attempt));
         } else {
           // Only dead letters of refused documents are left: they go out at once.
           attempt = 0;

@@ -62,6 +62,9 @@ class RealtimePropertiesTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("millrace.realtime.retry.initial-backoff (PT20S) must not exceed"
             + " millrace.realtime.retry.max-backoff (PT5S)");
+    assertThat(startupFailure("millrace.realtime.retry.initial-backoff=0s"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("millrace.realtime.retry.initial-backoff must be positive, was PT0S");
     assertThat(startupFailure("millrace.realtime.kafka.enable.auto.commit=true"))
         .hasMessage("millrace.realtime.kafka.enable.auto.commit must not be true: the loader commits offsets"
             + " itself, only after a batch is indexed or dead-lettered");

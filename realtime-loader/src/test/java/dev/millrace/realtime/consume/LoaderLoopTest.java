@@ -13,7 +13,7 @@ import dev.millrace.realtime.privacy.DeadLetterPrivacy;
 import dev.millrace.realtime.sink.BulkClient;
 import dev.millrace.realtime.sink.BulkSink;
 import dev.millrace.realtime.sink.ItemResult;
-import dev.millrace.realtime.sink.RetryPolicy;
+import dev.millrace.retry.Backoff;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -79,7 +79,7 @@ class LoaderLoopTest {
   final DocumentMapper mapper = new DocumentMapper(Events.indexSettings(TimeField.RECEIVED_AT), JsonMapper.builder().build());
   final LoaderMetrics metrics = new LoaderMetrics(new SimpleMeterRegistry());
   final BulkSink sink = new BulkSink(gatedElasticsearch, mapper,
-      new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(1), () -> 0.0), d -> { }, metrics, 1);
+      new Backoff(Duration.ofMillis(1), Duration.ofMillis(1), () -> 0.0), d -> { }, metrics, 1);
   long now;
   LoaderLoop loop;
 
@@ -237,10 +237,10 @@ class LoaderLoopTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     LoaderMetrics watched = new LoaderMetrics(registry);
     BulkSink refusingSink = new BulkSink(refusingRecordOne, mapper,
-        new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(2), () -> 0.0), d -> Thread.sleep(d.toMillis()),
+        new Backoff(Duration.ofMillis(1), Duration.ofMillis(2), () -> 0.0), d -> Thread.sleep(d.toMillis()),
         watched, 1);
     LoaderHealthIndicator health = new LoaderHealthIndicator(
-        new LoaderRunner(() -> { }, () -> null, new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(1), () -> 0.0),
+        new LoaderRunner(() -> { }, () -> null, new Backoff(Duration.ofMillis(1), Duration.ofMillis(1), () -> 0.0),
             Duration.ofSeconds(1)),
         watched.status(), DeadLetterPrivacy.withholdEverything());
     try {

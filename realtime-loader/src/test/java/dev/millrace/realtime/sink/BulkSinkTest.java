@@ -9,6 +9,7 @@ import dev.millrace.realtime.index.DocumentMapper;
 import dev.millrace.realtime.index.LoaderDocument;
 import dev.millrace.realtime.index.Origin;
 import dev.millrace.realtime.ops.LoaderMetrics;
+import dev.millrace.retry.Backoff;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -33,7 +34,7 @@ class BulkSinkTest {
   final List<Duration> sleeps = new ArrayList<>();
   final FakeElasticsearch es = new FakeElasticsearch();
   final BulkSink sink = new BulkSink(es, mapper,
-      new RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(10), () -> 0.0), sleeps::add, metrics, 1);
+      new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10), () -> 0.0), sleeps::add, metrics, 1);
 
   @AfterEach
   void close() {
@@ -127,7 +128,7 @@ class BulkSinkTest {
     es.script.add(d -> new ItemResult(400, "index_closed_exception: closed"));
     es.script.add(d -> new ItemResult(400, "index_closed_exception: closed"));
     List<Integer> blockedWhileWaiting = new ArrayList<>();
-    BulkSink watched = new BulkSink(es, mapper, new RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(10), () -> 0.0),
+    BulkSink watched = new BulkSink(es, mapper, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10), () -> 0.0),
         d -> {
           sleeps.add(d);
           blockedWhileWaiting.add(metrics.status().blockedCount());
@@ -158,7 +159,7 @@ class BulkSinkTest {
         .map(d -> broken.get() && d.kind() != LoaderDocument.Kind.EVENT ? new ItemResult(400, "index_closed_exception")
             : ItemResult.ok(201))
         .toList();
-    BulkSink stuck = new BulkSink(refusing, mapper, new RetryPolicy(Duration.ofMillis(1), Duration.ofMillis(2), () -> 0.0),
+    BulkSink stuck = new BulkSink(refusing, mapper, new Backoff(Duration.ofMillis(1), Duration.ofMillis(2), () -> 0.0),
         d -> Thread.sleep(d.toMillis()), metrics, 1);
     try {
       java.util.concurrent.Future<?> write = stuck.submit(List.of(event(1),
