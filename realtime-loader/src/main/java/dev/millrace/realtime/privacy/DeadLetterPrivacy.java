@@ -141,7 +141,7 @@ public final class DeadLetterPrivacy {
     Read read;
     if (deadLetter.getStage() == Stage.STAGE_COLLECTOR) {
       boolean json = switch (deadLetter.getMetadata().getTransport()) {
-        case TRANSPORT_REST -> true;
+        case TRANSPORT_REST, TRANSPORT_SEGMENT, TRANSPORT_SNOWPLOW -> true;
         case TRANSPORT_GRPC -> false;
         default -> firstNonBlank(bytes) == '{';
       };
