@@ -1,11 +1,16 @@
 package dev.millrace.collector.config;
 
 import dev.millrace.collector.auth.WriteKeys;
+import dev.millrace.collector.compat.segment.SegmentDecoder;
+import dev.millrace.collector.compat.segment.SegmentIngest;
+import dev.millrace.collector.ingest.AllowedOrigins;
 import dev.millrace.collector.ingest.ClientIps;
 import dev.millrace.collector.ingest.GrpcAuth;
 import dev.millrace.collector.ingest.GrpcDefinition;
 import dev.millrace.collector.ingest.GrpcIngest;
 import dev.millrace.collector.ingest.GrpcServer;
+import dev.millrace.collector.ingest.CorsFilter;
+import dev.millrace.collector.ingest.HttpIngest;
 import dev.millrace.collector.ingest.IngestMetrics;
 import dev.millrace.collector.ingest.Ingestion;
 import dev.millrace.collector.ingest.OpenApiDocument;
@@ -92,11 +97,31 @@ public class CollectorConfiguration {
   }
 
   @Bean
-  RestIngest restIngest(CollectorProperties props, WriteKeys writeKeys, JsonEventDecoder decoder,
+  AllowedOrigins allowedOrigins(CollectorProperties props) {
+    return new AllowedOrigins(props.cors().allowedOrigins());
+  }
+
+  @Bean
+  CorsFilter corsFilter(AllowedOrigins origins) {
+    return new CorsFilter(origins);
+  }
+
+  @Bean
+  HttpIngest httpIngest(CollectorProperties props, WriteKeys writeKeys, AllowedOrigins origins,
                         Ingestion ingestion, ClientIps clientIps, IngestMetrics metrics, Clock clock,
                         MemoryBudget budget) {
-    return new RestIngest(writeKeys, decoder, ingestion, clientIps, metrics, clock,
-        props.limits().maxBodyBytes().toBytes(), props.retryAfter(), budget);
+    return new HttpIngest(writeKeys, origins, ingestion, clientIps, metrics, clock, props.retryAfter(), budget);
+  }
+
+  @Bean
+  RestIngest restIngest(CollectorProperties props, HttpIngest ingest, JsonEventDecoder decoder) {
+    return new RestIngest(ingest, decoder, props.limits().maxBodyBytes().toBytes());
+  }
+
+  @Bean
+  SegmentIngest segmentIngest(CollectorProperties props, HttpIngest ingest, EventValidator validator) {
+    return new SegmentIngest(ingest, new SegmentDecoder(validator, props.segment()),
+        Math.min(props.segment().maxBatchBytes().toBytes(), props.limits().maxBodyBytes().toBytes()));
   }
 
   @Bean

@@ -33,6 +33,9 @@ import org.springframework.validation.annotation.Validated;
  *     RESOURCE_EXHAUSTED
  * @param retryAfter the {@code Retry-After} a 503 carries
  * @param kafkaProbeInterval how often the broker's reachability is probed (readiness and fast 503)
+ * @param segment Segment's HTTP tracking API ({@code POST /v1/batch}, ...)
+ * @param snowplow Snowplow's tracker protocol ({@code POST /com.snowplowanalytics.snowplow/tp2}, {@code GET /i})
+ * @param cors which browser origins may send with which write key
  * @param kafka passed unchanged to the Kafka producer and admin client (e.g. {@code bootstrap.servers})
  */
 @ConfigurationProperties("millrace.collector")
@@ -49,6 +52,9 @@ public record CollectorProperties(
     @Valid @NotNull @DefaultValue Topics topics,
     @Valid @NotNull @DefaultValue Limits limits,
     @Valid @NotNull @DefaultValue Grpc grpc,
+    @Valid @NotNull @DefaultValue Segment segment,
+    @Valid @NotNull @DefaultValue Snowplow snowplow,
+    @Valid @NotNull @DefaultValue Cors cors,
     @NotNull Map<String, String> kafka) {
 
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
@@ -59,6 +65,52 @@ public record CollectorProperties(
     trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
     kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
     validate(writeKeys, trustedProxies, kafka, maxInFlightBytes, memoryBudget, limits, grpc);
+    validateTrackers(writeKeys, limits, segment, snowplow, cors);
+  }
+
+  private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]{0,127}");
+  private static final Pattern SCHEMA_VER = Pattern.compile("[1-9][0-9]{0,8}-(0|[1-9][0-9]{0,8})-(0|[1-9][0-9]{0,8})");
+  private static final Pattern ORIGIN = Pattern.compile("\\*|https?://[^/?#\\s]+");
+
+  /** The tracker protocols' keys, checked against the write keys and limits they refer to. */
+  private static void validateTrackers(Map<String, String> writeKeys, Limits limits, Segment segment,
+                                       Snowplow snowplow, Cors cors) {
+    if (segment != null) {
+      segment.trackEvents().forEach((name, target) -> {
+        if (!EVENT_TYPE.matcher(name).matches()) {
+          throw new IllegalArgumentException("millrace.collector.segment.track-events." + name
+              + ": the key must be a normalised track name (lower snake case, e.g. order_completed)");
+        }
+        String[] typeAndVersion = target.split(":", -1);
+        if (typeAndVersion.length > 2 || !EVENT_TYPE.matcher(typeAndVersion[0]).matches()
+            || (typeAndVersion.length == 2 && !SCHEMA_VER.matcher(typeAndVersion[1]).matches())) {
+          throw new IllegalArgumentException("millrace.collector.segment.track-events." + name
+              + " must be an event type, optionally with a SchemaVer version: purchase or purchase:1-0-0");
+        }
+      });
+    }
+    if (snowplow != null) {
+      snowplow.appIds().forEach((appId, keyId) -> {
+        if (!writeKeys.containsKey(keyId)) {
+          throw new IllegalArgumentException("millrace.collector.snowplow.app-ids." + appId
+              + " names the write key id '" + keyId + "', which is not in millrace.collector.write-keys");
+        }
+      });
+    }
+    if (cors != null) {
+      cors.allowedOrigins().forEach((keyId, origins) -> {
+        if (!writeKeys.containsKey(keyId)) {
+          throw new IllegalArgumentException("millrace.collector.cors.allowed-origins." + keyId
+              + ": no such write key id in millrace.collector.write-keys");
+        }
+        for (String origin : origins) {
+          if (!ORIGIN.matcher(origin).matches()) {
+            throw new IllegalArgumentException("millrace.collector.cors.allowed-origins." + keyId
+                + ": '" + origin + "' is not an origin (scheme://host[:port], or * for any)");
+          }
+        }
+      });
+    }
   }
 
   /**
@@ -192,4 +244,45 @@ public record CollectorProperties(
       @NotNull @DefaultValue("8MB") DataSize maxInboundMessageBytes,
       @NotNull @DefaultValue("30s") Duration shutdownGrace,
       @NotNull @DefaultValue("8MB") DataSize streamWindow) {}
+
+  /**
+   * @param maxBatchBytes a Segment request body, after decompression; past it (or past
+   *     {@code limits.max-body-bytes}, if lower), 413 (Segment's own limit is 500 KB, and its SDKs
+   *     batch below it)
+   * @param maxMessageBytes one Segment message; past it, that message is dead-lettered
+   *     EVENT_TOO_LARGE (Segment's limit: 32 KB)
+   * @param trackEvents a normalised track name to the event type (optionally {@code type:version})
+   *     it is sent as, e.g. {@code order_completed=purchase}; an unmapped name is its own event type
+   */
+  public record Segment(
+      @NotNull @DefaultValue("500KB") DataSize maxBatchBytes,
+      @NotNull @DefaultValue("32KB") DataSize maxMessageBytes,
+      Map<String, String> trackEvents) {
+
+    public Segment {
+      trackEvents = trackEvents == null ? Map.of() : Map.copyOf(trackEvents);
+    }
+  }
+
+  /**
+   * @param appIds a Snowplow app id ({@code aid}) to the write key id its events are accepted
+   *     under, for trackers that cannot send a write key (browsers, most Snowplow SDKs)
+   */
+  public record Snowplow(Map<String, String> appIds) {
+
+    public Snowplow {
+      appIds = appIds == null ? Map.of() : Map.copyOf(appIds);
+    }
+  }
+
+  /**
+   * @param allowedOrigins a write key id to the browser origins ({@code https://shop.example}, or
+   *     {@code *} for any) that may send with it; a browser request from any other origin gets 403
+   */
+  public record Cors(Map<String, List<String>> allowedOrigins) {
+
+    public Cors {
+      allowedOrigins = allowedOrigins == null ? Map.of() : Map.copyOf(allowedOrigins);
+    }
+  }
 }

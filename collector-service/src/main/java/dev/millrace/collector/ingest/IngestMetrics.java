@@ -44,7 +44,8 @@ public final class IngestMetrics {
         .baseUnit("bytes")
         .description("The configured memory budget (millrace.collector.memory-budget)")
         .register(registry);
-    for (Transport t : new Transport[] {Transport.TRANSPORT_REST, Transport.TRANSPORT_GRPC}) {
+    for (Transport t : new Transport[] {Transport.TRANSPORT_REST, Transport.TRANSPORT_GRPC,
+        Transport.TRANSPORT_SEGMENT, Transport.TRANSPORT_SNOWPLOW}) {
       accepted.put(t, events(t, "accepted", "none"));
       overBudget.put(t, Counter.builder("millrace.collector.memory.refusals")
           .description("Requests refused (503 / RESOURCE_EXHAUSTED) because the memory budget was full")
@@ -89,6 +90,12 @@ public final class IngestMetrics {
   }
 
   private static String name(Transport t) {
-    return t == Transport.TRANSPORT_GRPC ? "grpc" : t == Transport.TRANSPORT_REST ? "rest" : "unknown";
+    return switch (t) {
+      case TRANSPORT_REST -> "rest";
+      case TRANSPORT_GRPC -> "grpc";
+      case TRANSPORT_SEGMENT -> "segment";
+      case TRANSPORT_SNOWPLOW -> "snowplow";
+      default -> "unknown";
+    };
   }
 }

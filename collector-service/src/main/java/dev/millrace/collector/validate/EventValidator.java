@@ -42,7 +42,7 @@ public final class EventValidator {
   }
 
   /** The parser settings shared by body decoding and payload checks. */
-  static JsonFactory jsonFactory(Limits limits) {
+  public static JsonFactory jsonFactory(Limits limits) {
     int big = (int) Math.min(Integer.MAX_VALUE, limits.maxBodyBytes().toBytes());
     return JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder()

@@ -252,7 +252,7 @@ public final class JsonEventDecoder {
    * per event. Seconds are required, the fraction may have 1-9 digits, the offset is required;
    * leap seconds (:60) are refused, as java.time would.
    */
-  static Timestamp timestamp(String t) {
+  public static Timestamp timestamp(String t) {
     int n = t.length();
     if (n < 20 || !digits(t, 0, 4) || t.charAt(4) != '-' || !digits(t, 5, 7) || t.charAt(7) != '-'
         || !digits(t, 8, 10) || (t.charAt(10) != 'T' && t.charAt(10) != 't') || !digits(t, 11, 13)

@@ -13,7 +13,7 @@ import tools.jackson.core.JsonToken;
  * makes it ambiguous or too deep: a key given twice (parsers disagree on which value wins, so the
  * enricher and a warehouse could read different data) or nesting past the limit.
  */
-final class JsonShape {
+public final class JsonShape {
 
   private JsonShape() {}
 
@@ -24,7 +24,7 @@ final class JsonShape {
    * @param pointer JSON Pointer of the object, prefixed to every reported field
    * @return the first problem, or null
    */
-  static Rejection walkObject(JsonParser parser, int maxDepth, String pointer) {
+  public static Rejection walkObject(JsonParser parser, int maxDepth, String pointer) {
     Rejection first = null;
     Deque<Set<String>> keys = new ArrayDeque<>();
     Deque<String> path = new ArrayDeque<>();
@@ -76,12 +76,12 @@ final class JsonShape {
   }
 
   /** RFC 6901 escaping of one reference token. */
-  static String escape(String name) {
+  public static String escape(String name) {
     return shorten(name).replace("~", "~0").replace("/", "~1");
   }
 
   /** Keeps messages bounded however long a producer's key is. */
-  static String shorten(String text) {
+  public static String shorten(String text) {
     return text.length() <= 100 ? text : text.substring(0, 100) + "...";
   }
 }

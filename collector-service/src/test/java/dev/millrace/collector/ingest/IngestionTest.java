@@ -22,7 +22,8 @@ class IngestionTest {
     CollectorProperties base = Fixtures.properties();
     CollectorProperties props = new CollectorProperties(base.instanceId(), base.writeKeys(),
         base.trustedProxies(), partitionKey, base.maxInFlightBytes(), base.memoryBudget(), base.retryAfter(),
-        base.kafkaProbeInterval(), base.topics(), base.limits(), base.grpc(), base.kafka());
+        base.kafkaProbeInterval(), base.topics(), base.limits(), base.grpc(), base.segment(), base.snowplow(),
+        base.cors(), base.kafka());
     FakeSink sink = new FakeSink();
     MemoryBudget budget = new MemoryBudget(props.memoryBudget().toBytes());
     Ingestion ingestion = new Ingestion(props, sink, new IngestMetrics(new SimpleMeterRegistry(), sink, budget));

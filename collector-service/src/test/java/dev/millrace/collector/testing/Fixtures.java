@@ -41,6 +41,10 @@ public final class Fixtures {
     return new CollectorProperties("collector-test-1", Map.of(WRITE_KEY_ID, WriteKeys.hash(WRITE_KEY)),
         proxies, PartitionKey.EVENT_ID, DataSize.ofMegabytes(8), memoryBudget, Duration.ofSeconds(2),
         Duration.ofSeconds(2), new CollectorProperties.Topics("raw", "dead"), limits, grpc,
+        new CollectorProperties.Segment(DataSize.ofKilobytes(500), DataSize.ofKilobytes(32),
+            Map.of("order_completed", "purchase")),
+        new CollectorProperties.Snowplow(Map.of("shopweb", WRITE_KEY_ID)),
+        new CollectorProperties.Cors(Map.of(WRITE_KEY_ID, List.of("https://shop.example"))),
         Map.of("bootstrap.servers", "localhost:1"));
   }
 

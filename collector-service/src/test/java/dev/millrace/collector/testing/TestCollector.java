@@ -1,5 +1,10 @@
 package dev.millrace.collector.testing;
 
+import dev.millrace.collector.compat.segment.SegmentDecoder;
+import dev.millrace.collector.compat.segment.SegmentIngest;
+import dev.millrace.collector.ingest.AllowedOrigins;
+import dev.millrace.collector.ingest.CorsFilter;
+import dev.millrace.collector.ingest.HttpIngest;
 import dev.millrace.collector.auth.WriteKeys;
 import dev.millrace.collector.config.CollectorProperties;
 import dev.millrace.collector.ingest.ClientIps;
@@ -26,7 +31,9 @@ public final class TestCollector {
   public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   public final MemoryBudget budget;
   public final EventValidator validator;
+  public final HttpIngest http;
   public final RestIngest rest;
+  public final SegmentIngest segment;
   public final ServerServiceDefinition grpc;
 
   public TestCollector() {
@@ -41,14 +48,18 @@ public final class TestCollector {
     Ingestion ingestion = new Ingestion(props, sink, metrics);
     WriteKeys keys = new WriteKeys(props.writeKeys());
     ClientIps ips = new ClientIps(props.trustedProxies());
-    rest = new RestIngest(keys, new JsonEventDecoder(validator), ingestion, ips, metrics, Fixtures.CLOCK,
-        props.limits().maxBodyBytes().toBytes(), props.retryAfter(), budget);
+    http = new HttpIngest(keys, new AllowedOrigins(props.cors().allowedOrigins()), ingestion, ips, metrics,
+        Fixtures.CLOCK, props.retryAfter(), budget);
+    rest = new RestIngest(http, new JsonEventDecoder(validator), props.limits().maxBodyBytes().toBytes());
+    segment = new SegmentIngest(http, new SegmentDecoder(validator, props.segment()),
+        Math.min(props.segment().maxBatchBytes().toBytes(), props.limits().maxBodyBytes().toBytes()));
     grpc = GrpcDefinition.of(new GrpcIngest(validator, ingestion, metrics, Fixtures.CLOCK, budget,
         props.grpc().maxInboundMessageBytes().toBytes(), props.grpc().streamWindow().toBytes()),
         new GrpcAuth(keys, ips));
   }
 
   public MockMvc mockMvc() {
-    return MockMvcBuilders.standaloneSetup(rest, new OpenApiDocument()).build();
+    return MockMvcBuilders.standaloneSetup(rest, segment, new OpenApiDocument())
+        .addFilters(new CorsFilter(new AllowedOrigins(props.cors().allowedOrigins()))).build();
   }
 }
