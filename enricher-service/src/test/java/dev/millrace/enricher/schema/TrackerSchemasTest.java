@@ -1,0 +1,43 @@
+package dev.millrace.enricher.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.millrace.proto.v1.Violation;
+import org.assertj.core.groups.Tuple;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shipped schemas of the events the collector maps from Snowplow's tracker protocol
+ * ({@code page_ping}, {@code structured_event}) take the payloads it writes and refuse the rest.
+ */
+class TrackerSchemasTest {
+
+  private final PayloadValidator validator = new PayloadValidator(SchemaStore.at("classpath:schemas"));
+
+  @Test
+  void aPagePingTakesAnyOfItsIntegerOffsets() {
+    assertThat(validator.validate("page_ping", "1-0-0", "{\"min_x\":0,\"max_x\":100,\"min_y\":-12,\"max_y\":2400}"))
+        .isEqualTo(Validation.VALID);
+    assertThat(validator.validate("page_ping", "1-0-0", "{}")).isEqualTo(Validation.VALID);
+    assertThat(validator.validate("page_ping", "1-0-0", "{\"min_x\":1.5,\"scroll\":3}"))
+        .isInstanceOfSatisfying(Validation.Invalid.class, i -> assertThat(i.violations())
+            .extracting(Violation::getPointer, Violation::getKeyword)
+            .containsExactlyInAnyOrder(Tuple.tuple("/payload/min_x", "type"),
+                Tuple.tuple("/payload", "additionalProperties")));
+  }
+
+  @Test
+  void aStructuredEventNeedsACategoryAndAnActionWithinSnowplowsLengths() {
+    assertThat(validator.validate("structured_event", "1-0-0", "{\"category\":\"media\",\"action\":\"play-video\","
+        + "\"label\":\"dog-skateboarding\",\"property\":\"hd\",\"value\":13.99}")).isEqualTo(Validation.VALID);
+    assertThat(validator.validate("structured_event", "1-0-0", "{\"category\":\"media\",\"action\":\"play\"}"))
+        .isEqualTo(Validation.VALID);
+    assertThat(validator.validate("structured_event", "1-0-0",
+        "{\"category\":\"" + "c".repeat(1001) + "\",\"label\":\"" + "l".repeat(4097) + "\",\"value\":\"13.99\"}"))
+        .isInstanceOfSatisfying(Validation.Invalid.class, i -> assertThat(i.violations())
+            .extracting(Violation::getPointer, Violation::getKeyword)
+            .containsExactlyInAnyOrder(Tuple.tuple("/payload/category", "maxLength"),
+                Tuple.tuple("/payload/label", "maxLength"), Tuple.tuple("/payload/value", "type"),
+                Tuple.tuple("/payload", "required")));
+  }
+}
