@@ -1,7 +1,7 @@
 // Sends COUNT events to a Millrace collector through Segment's analytics-node, unmodified and used
 // only through its public API, as a Node service would:
 //
-//   node send.mjs <collector url> <write key> <count> <out.jsonl> [--pace-ms N] [--max-retries N]
+//   node send.mjs <collector url> <write key> <count> <out.jsonl> [--pace-ms N] [--max-retries N] [--http-timeout-ms N]
 //
 // Every call type in turn: track (several names, "Order Completed" among them), page, screen,
 // identify, group, alias. For each event it writes one JSON line to <out.jsonl>: the messageId, the
@@ -9,7 +9,8 @@
 // messageId (a UUID or, for some, a free-form id); one in ten leaves it to the SDK and records the
 // one the SDK generated, from the event's own callback. It flushes, and exits non-zero if the SDK
 // reported any delivery failure. --pace-ms spreads the calls over time (so a fault can hit them
-// mid-run); --max-retries is the SDK's own retry budget per batch.
+// mid-run); --max-retries is the SDK's own retry budget per batch; --http-timeout-ms its
+// httpRequestTimeout (default 10 s), after which it abandons a request and sends the batch again.
 import { Analytics } from '@segment/analytics-node'
 import { randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
@@ -17,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 const [url, writeKey, countArg, out, ...rest] = process.argv.slice(2)
 if (!url || !writeKey || !countArg || !out) {
-  console.error('usage: node send.mjs <collector url> <write key> <count> <out.jsonl> [--pace-ms N] [--max-retries N]')
+  console.error('usage: node send.mjs <collector url> <write key> <count> <out.jsonl> [--pace-ms N] [--max-retries N] [--http-timeout-ms N]')
   process.exit(2)
 }
 const option = (name, fallback) => {
@@ -27,14 +28,17 @@ const option = (name, fallback) => {
 const count = Number(countArg)
 const paceMs = option('--pace-ms', 0)
 const maxRetries = option('--max-retries', 10)
+const httpRequestTimeout = option('--http-timeout-ms', 10000)
 const run = randomUUID().slice(0, 8)
 
-const analytics = new Analytics({ writeKey, host: url, maxRetries, flushAt: 20, flushInterval: 500 })
+const analytics = new Analytics({ writeKey, host: url, maxRetries, httpRequestTimeout, flushAt: 20, flushInterval: 500 })
 
 const lines = createWriteStream(out)
 let failures = 0
 let answered = 0
 const responses = {}
+let requests = 0
+analytics.on('http_request', () => requests++)
 analytics.on('http_response', (r) => {
   responses[r.status] = (responses[r.status] ?? 0) + 1
 })
@@ -80,5 +84,8 @@ for (let i = 0; i < count; i++) {
 
 await analytics.closeAndFlush({ timeout: 300_000 })
 await new Promise((resolve) => lines.end(resolve))
-console.error(`send.mjs: ${count} events, ${answered} settled, ${failures} failed; HTTP answers ${JSON.stringify(responses)}`)
+// A request with no answer was abandoned (timeout) or failed on the network; the SDK sent its batch again.
+const unanswered = requests - Object.values(responses).reduce((a, b) => a + b, 0)
+console.error(`send.mjs: ${count} events, ${answered} settled, ${failures} failed; ${requests} HTTP requests,`
+  + ` answers ${JSON.stringify(responses)}, ${unanswered} unanswered`)
 process.exit(failures > 0 || answered !== count ? 1 : 0)
