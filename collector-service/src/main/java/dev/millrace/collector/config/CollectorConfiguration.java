@@ -3,6 +3,8 @@ package dev.millrace.collector.config;
 import dev.millrace.collector.auth.WriteKeys;
 import dev.millrace.collector.compat.segment.SegmentDecoder;
 import dev.millrace.collector.compat.segment.SegmentIngest;
+import dev.millrace.collector.compat.snowplow.SnowplowDecoder;
+import dev.millrace.collector.compat.snowplow.SnowplowIngest;
 import dev.millrace.collector.ingest.AllowedOrigins;
 import dev.millrace.collector.ingest.ClientIps;
 import dev.millrace.collector.ingest.GrpcAuth;
@@ -122,6 +124,12 @@ public class CollectorConfiguration {
   SegmentIngest segmentIngest(CollectorProperties props, HttpIngest ingest, EventValidator validator) {
     return new SegmentIngest(ingest, new SegmentDecoder(validator, props.segment()),
         Math.min(props.segment().maxBatchBytes().toBytes(), props.limits().maxBodyBytes().toBytes()));
+  }
+
+  @Bean
+  SnowplowIngest snowplowIngest(CollectorProperties props, HttpIngest ingest, EventValidator validator) {
+    return new SnowplowIngest(ingest, new SnowplowDecoder(validator), props.snowplow().appIds(),
+        props.limits().maxBodyBytes().toBytes());
   }
 
   @Bean

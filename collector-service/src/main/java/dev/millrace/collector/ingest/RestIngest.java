@@ -83,7 +83,7 @@ public class RestIngest implements HttpProtocol {
    * streaming generator: protobuf's reflective JsonFormat printer cost more than the rest of a
    * 100-event request. RestIngestTest parses this output with JsonFormat to keep the two the same.
    */
-  static byte[] json(BatchResult result) {
+  public static byte[] json(BatchResult result) {
     return json(result, false);
   }
 

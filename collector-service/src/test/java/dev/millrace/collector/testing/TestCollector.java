@@ -2,6 +2,8 @@ package dev.millrace.collector.testing;
 
 import dev.millrace.collector.compat.segment.SegmentDecoder;
 import dev.millrace.collector.compat.segment.SegmentIngest;
+import dev.millrace.collector.compat.snowplow.SnowplowDecoder;
+import dev.millrace.collector.compat.snowplow.SnowplowIngest;
 import dev.millrace.collector.ingest.AllowedOrigins;
 import dev.millrace.collector.ingest.CorsFilter;
 import dev.millrace.collector.ingest.HttpIngest;
@@ -34,6 +36,7 @@ public final class TestCollector {
   public final HttpIngest http;
   public final RestIngest rest;
   public final SegmentIngest segment;
+  public final SnowplowIngest snowplow;
   public final ServerServiceDefinition grpc;
 
   public TestCollector() {
@@ -53,13 +56,15 @@ public final class TestCollector {
     rest = new RestIngest(http, new JsonEventDecoder(validator), props.limits().maxBodyBytes().toBytes());
     segment = new SegmentIngest(http, new SegmentDecoder(validator, props.segment()),
         Math.min(props.segment().maxBatchBytes().toBytes(), props.limits().maxBodyBytes().toBytes()));
+    snowplow = new SnowplowIngest(http, new SnowplowDecoder(validator), props.snowplow().appIds(),
+        props.limits().maxBodyBytes().toBytes());
     grpc = GrpcDefinition.of(new GrpcIngest(validator, ingestion, metrics, Fixtures.CLOCK, budget,
         props.grpc().maxInboundMessageBytes().toBytes(), props.grpc().streamWindow().toBytes()),
         new GrpcAuth(keys, ips));
   }
 
   public MockMvc mockMvc() {
-    return MockMvcBuilders.standaloneSetup(rest, segment, new OpenApiDocument())
+    return MockMvcBuilders.standaloneSetup(rest, segment, snowplow, new OpenApiDocument())
         .addFilters(new CorsFilter(new AllowedOrigins(props.cors().allowedOrigins()))).build();
   }
 }

@@ -52,7 +52,7 @@ public class EnricherConfiguration {
 
   @Bean
   PayloadValidator payloadValidator(EnricherProperties p) {
-    return new PayloadValidator(SchemaStore.at(p.schemas().location()));
+    return new PayloadValidator(SchemaStore.at(p.schemas().location()), p.schemas().segmentFallback());
   }
 
   @Bean

@@ -7,6 +7,7 @@ import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import java.util.Map;
@@ -68,11 +69,21 @@ public record EnricherProperties(
       @NotBlank(message = "millrace.enricher.topics.dead-letter must not be blank")
       String deadLetter) {}
 
-  /** @param location {@code classpath:<dir>} or a directory ({@code file:/path} or a plain path) */
+  /**
+   * @param location {@code classpath:<dir>} or a directory ({@code file:/path} or a plain path)
+   * @param segmentFallback {@code <type>/<version>} of the schema an event that came through the
+   *     collector's Segment API is checked against when its own type and version have none (a track
+   *     name nobody wrote a schema for), so it is enriched, not dead-lettered; empty: such an event
+   *     is {@code UNKNOWN_SCHEMA}, as a native one
+   */
   public record Schemas(
       @DefaultValue("classpath:schemas")
       @NotBlank(message = "millrace.enricher.schemas.location must not be blank")
-      String location) {}
+      String location,
+      @DefaultValue("segment_track/1-0-0")
+      @Pattern(regexp = "|[a-z][a-z0-9_]*/[1-9][0-9]*-(0|[1-9][0-9]*)-(0|[1-9][0-9]*)",
+          message = "millrace.enricher.schemas.segment-fallback must be <event_type>/<SchemaVer> or empty")
+      String segmentFallback) {}
 
   /**
    * @param target gRPC target of the enrichment API, e.g. {@code localhost:9091} or {@code dns:///enrichment:9091}

@@ -7,6 +7,7 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.SpecificationVersion;
 import com.networknt.schema.path.PathType;
+import dev.millrace.proto.v1.Transport;
 import dev.millrace.proto.v1.Violation;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,9 +39,23 @@ public final class PayloadValidator {
   private final SchemaRegistry registry;
   private final JsonMapper json = JsonMapper.builder().build();
   private final ConcurrentMap<String, Optional<Schema>> compiled = new ConcurrentHashMap<>();
+  private final String fallbackType;
+  private final String fallbackVersion;
 
+  /** A validator without a fallback schema for Segment events. */
   public PayloadValidator(SchemaStore store) {
+    this(store, "");
+  }
+
+  /**
+   * @param segmentFallback {@code <type>/<version>} of the schema a Segment event without a schema of
+   *     its own is checked against, or empty for none
+   */
+  public PayloadValidator(SchemaStore store, String segmentFallback) {
     this.store = store;
+    int slash = segmentFallback.indexOf('/');
+    this.fallbackType = slash < 0 ? null : segmentFallback.substring(0, slash);
+    this.fallbackVersion = slash < 0 ? null : segmentFallback.substring(slash + 1);
     SchemaRegistryConfig config = SchemaRegistryConfig.builder()
         .pathType(PathType.JSON_POINTER)
         .formatAssertionsEnabled(true)
@@ -53,6 +68,19 @@ public final class PayloadValidator {
   /** Checks {@code payloadJson}; pointers in violations start at {@code /payload}. */
   public Validation validate(String eventType, String version, String payloadJson) {
     return validate(eventType, version, ByteString.copyFromUtf8(payloadJson));
+  }
+
+  /**
+   * Checks a payload of an event that came in through {@code transport}: a Segment event whose type
+   * and version have no schema (a track name nobody wrote one for) is checked against the fallback
+   * schema, when one is configured.
+   */
+  public Validation validate(String eventType, String version, ByteString payloadJson, Transport transport) {
+    Validation v = validate(eventType, version, payloadJson);
+    if (v instanceof Validation.UnknownSchema && transport == Transport.TRANSPORT_SEGMENT && fallbackType != null) {
+      return validate(fallbackType, fallbackVersion, payloadJson);
+    }
+    return v;
   }
 
   /**

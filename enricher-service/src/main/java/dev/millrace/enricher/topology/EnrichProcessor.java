@@ -219,7 +219,8 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     // The payload stays bytes: as a String it would be encoded again for every write of the event.
     String type = raw.getEvent().getEventType().toStringUtf8();
     String version = raw.getEvent().getSchemaVersion().toStringUtf8();
-    Validation validation = validator.validate(type, version, raw.getEvent().getPayloadJson());
+    Validation validation = validator.validate(type, version, raw.getEvent().getPayloadJson(),
+        raw.getMetadata().getTransport());
     if (validation instanceof Validation.UnknownSchema unknown) {
       return letter(ReasonCode.UNKNOWN_SCHEMA, unknown.message(), bytes, source, raw, List.of());
     }

@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shipped schemas of the events the collector maps from Snowplow's tracker protocol
- * ({@code page_ping}, {@code structured_event}) take the payloads it writes and refuse the rest.
+ * ({@code page_ping}, {@code structured_event}) and Segment's API ({@code page}, {@code screen},
+ * {@code identify}, {@code group}, {@code alias}, the {@code segment_track} fallback) take the
+ * payloads it writes and refuse the rest.
  */
 class TrackerSchemasTest {
 
@@ -39,5 +41,35 @@ class TrackerSchemasTest {
             .containsExactlyInAnyOrder(Tuple.tuple("/payload/category", "maxLength"),
                 Tuple.tuple("/payload/label", "maxLength"), Tuple.tuple("/payload/value", "type"),
                 Tuple.tuple("/payload", "required")));
+  }
+
+  @Test
+  void segmentCallsTakeThePayloadsTheCollectorWrites() {
+    assertThat(validator.validate("page", "1-0-0", "{\"name\":\"Home\",\"properties\":{\"path\":\"/\",\"x\":[1]}}"))
+        .isEqualTo(Validation.VALID);
+    assertThat(validator.validate("screen", "1-0-0", "{\"name\":\"Cart\",\"category\":\"shop\",\"properties\":{}}"))
+        .isEqualTo(Validation.VALID);
+    assertThat(validator.validate("identify", "1-0-0", "{\"traits\":{\"plan\":\"pro\"}}")).isEqualTo(Validation.VALID);
+    assertThat(validator.validate("group", "1-0-0", "{\"group_id\":\"g-9\",\"traits\":{}}")).isEqualTo(Validation.VALID);
+    assertThat(validator.validate("alias", "1-0-0", "{\"previous_id\":\"anon-1\"}")).isEqualTo(Validation.VALID);
+    assertThat(validator.validate("group", "1-0-0", "{\"traits\":{}}")).isInstanceOf(Validation.Invalid.class);
+    assertThat(validator.validate("alias", "1-0-0", "{\"previous_id\":\"\"}")).isInstanceOf(Validation.Invalid.class);
+  }
+
+  @Test
+  void aSegmentTrackWithoutASchemaOfItsOwnIsCheckedAgainstTheFallbackAndANativeEventIsNot() {
+    PayloadValidator withFallback = new PayloadValidator(SchemaStore.at("classpath:schemas"), "segment_track/1-0-0");
+    com.google.protobuf.ByteString properties = com.google.protobuf.ByteString.copyFromUtf8("{\"plan\":\"pro\"}");
+
+    assertThat(withFallback.validate("plan_upgraded", "1-0-0", properties, dev.millrace.proto.v1.Transport.TRANSPORT_SEGMENT))
+        .isEqualTo(Validation.VALID);
+    assertThat(withFallback.validate("plan_upgraded", "1-0-0", properties, dev.millrace.proto.v1.Transport.TRANSPORT_REST))
+        .isInstanceOf(Validation.UnknownSchema.class);
+    // a track mapped to a type with a schema is checked against that schema, not the fallback
+    assertThat(withFallback.validate("signup", "1-0-0", properties, dev.millrace.proto.v1.Transport.TRANSPORT_SEGMENT))
+        .isInstanceOf(Validation.Invalid.class);
+    // no fallback configured: unknown, as a native event
+    assertThat(validator.validate("plan_upgraded", "1-0-0", properties, dev.millrace.proto.v1.Transport.TRANSPORT_SEGMENT))
+        .isInstanceOf(Validation.UnknownSchema.class);
   }
 }

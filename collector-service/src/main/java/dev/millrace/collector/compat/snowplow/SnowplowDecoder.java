@@ -300,7 +300,8 @@ public final class SnowplowDecoder {
     if (problem == null) {
       problem = validator.check(decoded, original.length, true);
     }
-    return new CheckedEvent(index, eid == null ? "" : eid, decoded, problem, original);
+    // The answer and a dead letter name the event by its Millrace id, the one it is enriched under.
+    return new CheckedEvent(index, decoded.getEventId(), decoded, problem, original);
   }
 
   /** Event type, schema version and payload from {@code e} and the parameters it needs. */
