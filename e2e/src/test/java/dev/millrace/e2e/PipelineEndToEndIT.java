@@ -247,10 +247,10 @@ class PipelineEndToEndIT {
 
     // 2. analytics-node, its calls spread over ~8 s; a fifth in, the broker stops, so the collector
     // answers 503 until it is back, and only the SDK's own retries (maxRetries, backoff) can deliver.
-    // Its request timeout is 30 s, not its default 10 s: a request that reached the collector just
-    // before its probe saw the broker go waits up to the producer's delivery timeout (15 s) for the
-    // acks; an SDK that gives up sooner sends the batch again though the first copy is then written,
-    // and the event is on the topics twice (same id: the loaders and the curation job deduplicate).
+    // Its request timeout is 30 s, not its default 10 s: the collector may hold a request up to the
+    // producer's delivery timeout (15 s) waiting for acks, and a batch the SDK abandons before its
+    // answer is sent again whatever that answer would have been. So every request here is answered,
+    // and what the SDK retries is exactly what the collector answered 503 (send.mjs prints both).
     t = System.nanoTime();
     double unavailableBefore = unavailableAnswers();
     Path segmentNode = out.resolve("segment-node.jsonl");
