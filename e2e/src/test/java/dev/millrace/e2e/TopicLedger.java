@@ -22,9 +22,11 @@ public final class TopicLedger {
 
   /**
    * One record of an output topic; {@code where} is {@code <topic>-<partition>-<offset>}, {@code reason}
-   * empty for an enriched event, {@code transport} how the collector received it (e.g. {@code TRANSPORT_SEGMENT}).
+   * empty for an enriched event, {@code transport} how the collector received it (e.g. {@code TRANSPORT_SEGMENT})
+   * and {@code requestId} in which request.
    */
-  public record Entry(String eventId, String reason, String where, String eventType, String transport) {}
+  public record Entry(String eventId, String reason, String where, String eventType, String transport,
+                      String requestId) {}
 
   private TopicLedger() {}
 
@@ -32,14 +34,15 @@ public final class TopicLedger {
     return read(bootstrap, topic, value -> {
       EnrichedEvent e = EnrichedEvent.parseFrom(value);
       return new String[] {e.getRaw().getEvent().getEventId(), "", e.getRaw().getEvent().getEventType(),
-          e.getRaw().getMetadata().getTransport().name()};
+          e.getRaw().getMetadata().getTransport().name(), e.getRaw().getMetadata().getRequestId()};
     });
   }
 
   public static List<Entry> deadLetters(String bootstrap, String topic) {
     return read(bootstrap, topic, value -> {
       DeadLetter d = DeadLetter.parseFrom(value);
-      return new String[] {d.getEventId(), d.getReason().name(), d.getEventType(), d.getMetadata().getTransport().name()};
+      return new String[] {d.getEventId(), d.getReason().name(), d.getEventType(), d.getMetadata().getTransport().name(),
+          d.getMetadata().getRequestId()};
     });
   }
 
@@ -79,9 +82,9 @@ public final class TopicLedger {
           String where = r.topic() + "-" + r.partition() + "-" + r.offset();
           try {
             String[] fields = parser.parse(r.value());
-            entries.add(new Entry(fields[0], fields[1], where, fields[2], fields[3]));
+            entries.add(new Entry(fields[0], fields[1], where, fields[2], fields[3], fields[4]));
           } catch (Exception e) {
-            entries.add(new Entry("", "UNREADABLE", where, "", ""));
+            entries.add(new Entry("", "UNREADABLE", where, "", "", ""));
           }
         }
       }
