@@ -55,9 +55,9 @@ public class EnricherConfiguration {
   @Bean
   PayloadValidator payloadValidator(EnricherProperties p, MeterRegistry registry) {
     PayloadValidator validator = new PayloadValidator(schemaStore(p.schemas()), p.schemas().segmentFallback());
-    Gauge.builder("millrace.enricher.schemas.loaded", validator, v -> v.status().loaded().size())
+    Gauge.builder("millrace.enricher.schemas.loaded", validator, PayloadValidator::loadedCount)
         .description("schema versions in use").register(registry);
-    Gauge.builder("millrace.enricher.schemas.rejected", validator, v -> v.status().rejected().size())
+    Gauge.builder("millrace.enricher.schemas.rejected", validator, PayloadValidator::rejectedCount)
         .description("schema versions rejected (not compiling, an example not conforming, not an ADDITION"
             + " of the version before) and not fixed since").register(registry);
     return validator;

@@ -251,7 +251,17 @@ public final class PayloadValidator {
     refreshedAt = java.time.Instant.now();
   }
 
-  /** What the validator knows: for the listing endpoint and the metrics. */
+  /** Schema versions in use: a gauge, so no I/O. */
+  public int loadedCount() {
+    return compiled.size();
+  }
+
+  /** Schema versions rejected and not fixed since: a gauge, so no I/O. */
+  public int rejectedCount() {
+    return rejected.size();
+  }
+
+  /** What the validator knows, with the location's listing (I/O): for the listing endpoint. */
   public Status status() {
     java.util.SortedSet<String> loaded = new java.util.TreeSet<>(compiled.keySet());
     return new Status(store.describe(), store.list(), loaded, new java.util.TreeMap<>(rejected),
