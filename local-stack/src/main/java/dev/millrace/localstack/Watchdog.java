@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,7 +37,7 @@ final class Watchdog {
     // Its log lives in the run folder, so it goes with the folder.
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = List.of(java, "-Xmx16m", "-Xss256k", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp", ownLocation(),
+        "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp", ownLocation(run),
         Watchdog.class.getName(), RunFolder.describe(ProcessHandle.current()), run.toString());
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
@@ -69,12 +70,34 @@ final class Watchdog {
     }
   }
 
-  /** The jar or class folder this class was loaded from: the watchdog needs nothing else. */
-  private static String ownLocation() {
+  /**
+   * The jar or class folder this class was loaded from: the watchdog needs nothing else. Loaded from
+   * a jar inside a jar (the bench's executable jar), which a JVM cannot put on its class path, its
+   * classes (this one and {@link RunFolder}, which use only the JDK) are copied into the run folder.
+   */
+  private static String ownLocation(Path run) {
     try {
-      return new File(Watchdog.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException("cannot locate the local-stack classes", e);
+      URI location = Watchdog.class.getProtectionDomain().getCodeSource().getLocation().toURI();
+      if ("file".equals(location.getScheme())) {
+        return new File(location).getPath();
+      }
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      // not a plain file: copy the classes below
     }
+    Path classes = run.resolve("watchdog-classes");
+    for (Class<?> c : List.of(Watchdog.class, RunFolder.class)) {
+      String resource = c.getName().replace('.', '/') + ".class";
+      try (InputStream in = c.getClassLoader().getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalStateException("cannot read " + resource + " to start the local-stack watchdog");
+        }
+        Path target = classes.resolve(resource);
+        java.nio.file.Files.createDirectories(target.getParent());
+        java.nio.file.Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot copy " + resource + " for the local-stack watchdog", e);
+      }
+    }
+    return classes.toString();
   }
 }

@@ -93,16 +93,28 @@ public final class CollectorBenchmark implements Benchmark {
           .connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ofSeconds(60))
           .retryOnConnectionFailure(false)
           .build();
-      String uri = "http://127.0.0.1:" + collector.httpPort() + "/v1/events";
+      String base = "http://127.0.0.1:" + collector.httpPort();
+      Api nativeApi = new Api(base + "/v1/events", WireNames.WRITE_KEY_HTTP_HEADER, KEY,
+          CollectorBenchmark::body, "collector http");
+      Api segment = new Api(base + "/v1/batch", "Authorization", "Basic " + java.util.Base64.getEncoder()
+          .encodeToString((KEY + ":").getBytes(StandardCharsets.UTF_8)), CollectorBenchmark::segmentBody,
+          "collector segment /v1/batch");
 
       // A request waits for acks=all before it is answered, so one client has one batch in flight;
       // like the baseline's async producer, throughput needs many requests in flight.
       // Warm-up: JIT, connections, producer batches.
-      BenchContext.warmUp(Duration.ofSeconds(60), () -> http(http, uri, CLIENTS, context.scaled(1_000), BATCH));
-      rows.add(http(http, uri, CLIENTS, context.scaled(2_000), BATCH)
+      BenchContext.warmUp(Duration.ofSeconds(60), () -> http(http, nativeApi, CLIENTS, context.scaled(1_000), BATCH));
+      Result batches = http(http, nativeApi, CLIENTS, context.scaled(2_000), BATCH)
           .withNote(CLIENTS + " clients, 100 events (~1 KB) per request; target >= 0.5x")
-          .comparedTo(Baselines.KAFKA_PRODUCER));
-      rows.add(http(http, uri, 2 * CLIENTS, context.scaled(20_000), 1)
+          .comparedTo(Baselines.KAFKA_PRODUCER);
+      rows.add(batches);
+      // Segment's API, same clients, events per request and event size: its own decoding and mapping
+      // against the native API's, both with the same Kafka path behind them.
+      BenchContext.warmUp(Duration.ofSeconds(30), () -> http(http, segment, CLIENTS, context.scaled(1_000), BATCH));
+      rows.add(http(http, segment, CLIENTS, context.scaled(2_000), BATCH)
+          .withNote(CLIENTS + " clients, 100 track messages (~1 KB) per request; target >= 0.8x the native row")
+          .comparedTo(batches.row()));
+      rows.add(http(http, nativeApi, 2 * CLIENTS, context.scaled(20_000), 1)
           .withNote(2 * CLIENTS + " clients, one event per request")
           .comparedTo(Baselines.KAFKA_PRODUCER));
       http.connectionPool().evictAll();
@@ -121,8 +133,12 @@ public final class CollectorBenchmark implements Benchmark {
     return rows;
   }
 
+  /** An HTTP API: where to post, how to authenticate, how a body of n events is written. */
+  private record Api(String uri, String header, String value, java.util.function.IntFunction<byte[]> body,
+                     String row) {}
+
   /** {@code requests} POSTs of {@code perRequest} events from {@code clients} threads. */
-  private static Result http(OkHttpClient http, String uri, int clients, int requests, int perRequest)
+  private static Result http(OkHttpClient http, Api api, int clients, int requests, int perRequest)
       throws Exception {
     long[] latencies = new long[requests];
     AtomicInteger next = new AtomicInteger();
@@ -132,7 +148,7 @@ public final class CollectorBenchmark implements Benchmark {
     // bodies, which the collector does not mind (deduplication is downstream).
     byte[][] bodies = new byte[Math.min(requests, 64)][];
     for (int i = 0; i < bodies.length; i++) {
-      bodies[i] = body(perRequest);
+      bodies[i] = api.body().apply(perRequest);
     }
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     long bytes;
@@ -146,8 +162,8 @@ public final class CollectorBenchmark implements Benchmark {
             byte[] body = bodies[i % bodies.length];
             b += body.length;
             long start = System.nanoTime();
-            Request request = new Request.Builder().url(uri)
-                .header(WireNames.WRITE_KEY_HTTP_HEADER, KEY)
+            Request request = new Request.Builder().url(api.uri())
+                .header(api.header(), api.value())
                 .post(RequestBody.create(body, JSON)).build();
             try (Response r = http.newCall(request).execute()) {
               r.body().bytes(); // read to the end, so the connection is reused
@@ -171,8 +187,8 @@ public final class CollectorBenchmark implements Benchmark {
     if (failures.get() > 0) {
       throw new IllegalStateException(failures.get() + " of " + requests + " requests were not answered 200");
     }
-    String row = perRequest == 1 ? "collector http, single events"
-        : "collector http, batches of " + perRequest + " events";
+    String row = perRequest == 1 ? api.row() + ", single events"
+        : api.row() + ", batches of " + perRequest + " events";
     return Result.throughput(row, (long) requests * perRequest, "events", seconds, bytes)
         .withLatency(percentile(latencies, 50), percentile(latencies, 99));
   }
@@ -237,6 +253,23 @@ public final class CollectorBenchmark implements Benchmark {
           .append("\"payload\":{\"sku\":\"A-1\",\"price\":12.50,\"note\":\"").append(PADDING).append("\"}}");
     }
     return json.append(']').toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A Segment batch of track messages as analytics-node writes them, each about as large as {@link #body}'s events. */
+  private static byte[] segmentBody(int events) {
+    StringBuilder json = new StringBuilder(events * 1100).append("{\"batch\":[");
+    String now = Instant.now().toString();
+    for (int i = 0; i < events; i++) {
+      json.append(i == 0 ? "" : ",")
+          .append("{\"type\":\"track\",\"messageId\":\"").append(UUID.randomUUID())
+          .append("\",\"event\":\"Product Viewed\",\"userId\":\"u-42\",\"timestamp\":\"").append(now)
+          .append("\",\"context\":{\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64)\",")
+          .append("\"page\":{\"url\":\"https://shop.example/p/123?utm_source=bench\"},")
+          .append("\"library\":{\"name\":\"@segment/analytics-node\",\"version\":\"2.1.0\"}},")
+          .append("\"properties\":{\"sku\":\"A-1\",\"price\":12.50,\"note\":\"").append(PADDING).append("\"},")
+          .append("\"_metadata\":{\"nodeVersion\":\"20.11.0\",\"jsRuntime\":\"node\"}}");
+    }
+    return json.append("],\"sentAt\":\"").append(now).append("\"}").toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private static Event protoEvent() {
