@@ -191,6 +191,11 @@ public final class LocalRunMain implements Callable<Integer> {
     out.printf("  java -jar producer/target/millrace-producer-%s-exec.jar --rest-url http://127.0.0.1:%d"
         + " --grpc-target 127.0.0.1:%d --write-key %s --count 10000 --rate 1000%n",
         Launcher.version(), p.collectorHttp(), p.collectorGrpc(), launcher.writeKey());
+    out.printf("  # or with a Segment SDK: host http://127.0.0.1:%d, write key %s; e.g.%n", p.collectorHttp(),
+        launcher.writeKey());
+    out.printf("  curl -s -u '%s:' http://127.0.0.1:%d/v1/track -H 'Content-Type: application/json'"
+        + " -d '{\"userId\":\"u-1\",\"event\":\"Order Completed\",\"properties\":{\"total\":42}}'%n",
+        launcher.writeKey(), p.collectorHttp());
     out.println("Metrics: curl -s http://127.0.0.1:" + p.collectorHttp() + "/actuator/prometheus | grep millrace");
     out.println("Logs:    " + launcher.logs() + "/{collector,enrichment-api,enricher,realtime-loader,batch-loader}.log");
   }

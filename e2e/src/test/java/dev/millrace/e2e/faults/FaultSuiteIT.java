@@ -3,6 +3,7 @@ package dev.millrace.e2e.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.e2e.ParquetOnS3;
+import dev.millrace.e2e.TopicLedger;
 import dev.millrace.localrun.Launcher;
 import dev.millrace.localrun.service.Ports;
 import dev.millrace.localrun.service.ServicePlans;

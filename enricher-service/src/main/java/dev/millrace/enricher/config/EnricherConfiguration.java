@@ -9,7 +9,9 @@ import dev.millrace.enricher.ops.EnricherStreams;
 import dev.millrace.enricher.ops.MicrometerEnricherMetrics;
 import dev.millrace.enricher.ops.StreamsHealthIndicator;
 import dev.millrace.enricher.schema.PayloadValidator;
+import dev.millrace.enricher.schema.S3SchemaStore;
 import dev.millrace.enricher.schema.SchemaStore;
+import dev.millrace.enricher.schema.SchemasEndpoint;
 import dev.millrace.enricher.topology.EnrichOptions;
 import dev.millrace.enricher.topology.EnricherTopics;
 import dev.millrace.enricher.topology.EnricherTopology;
@@ -50,8 +52,48 @@ public class EnricherConfiguration {
   }
 
   @Bean
-  PayloadValidator payloadValidator(EnricherProperties p) {
-    return new PayloadValidator(SchemaStore.at(p.schemas().location()), p.schemas().segmentFallback());
+  PayloadValidator payloadValidator(EnricherProperties p, MeterRegistry registry) {
+    PayloadValidator validator = new PayloadValidator(schemaStore(p.schemas()), p.schemas().segmentFallback());
+    Gauge.builder("millrace.enricher.schemas.loaded", validator, PayloadValidator::loadedCount)
+        .description("schema versions in use").register(registry);
+    Gauge.builder("millrace.enricher.schemas.rejected", validator, PayloadValidator::rejectedCount)
+        .description("schema versions rejected (not compiling, an example not conforming, not an ADDITION"
+            + " of the version before) and not fixed since").register(registry);
+    return validator;
+  }
+
+  /** The schemas' location: classpath, directory, HTTP base URL or S3/MinIO prefix. */
+  public static SchemaStore schemaStore(EnricherProperties.Schemas schemas) {
+    if (schemas.location().startsWith("s3://")) {
+      EnricherProperties.S3 s3 = schemas.s3();
+      if (s3.endpoint().isBlank()) {
+        throw new IllegalArgumentException("millrace.enricher.schemas.s3.endpoint is required for the location "
+            + schemas.location());
+      }
+      return new S3SchemaStore(schemas.location(), s3.endpoint(), s3.region(), s3.accessKey(), s3.secretKey());
+    }
+    return SchemaStore.at(schemas.location());
+  }
+
+  /** Looks up missing and rejected schema versions again on the configured interval. */
+  @Bean(destroyMethod = "shutdownNow")
+  java.util.concurrent.ScheduledExecutorService schemaRefresh(EnricherProperties p, PayloadValidator validator) {
+    java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, "schema-refresh");
+          t.setDaemon(true);
+          return t;
+        });
+    long every = p.schemas().refreshInterval().toMillis();
+    if (every > 0) {
+      timer.scheduleWithFixedDelay(validator::refresh, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    return timer;
+  }
+
+  @Bean
+  SchemasEndpoint schemasEndpoint(PayloadValidator validator) {
+    return new SchemasEndpoint(validator);
   }
 
   @Bean

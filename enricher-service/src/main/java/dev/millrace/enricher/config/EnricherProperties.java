@@ -75,6 +75,10 @@ public record EnricherProperties(
    *     collector's Segment API is checked against when its own type and version have none (a track
    *     name nobody wrote a schema for), so it is enriched, not dead-lettered; empty: such an event
    *     is {@code UNKNOWN_SCHEMA}, as a native one
+   * @param refreshInterval how often versions found missing or rejected are looked up again (a
+   *     version published at runtime is used from the next refresh; {@code POST
+   *     /actuator/schemas} refreshes at once); 0 refreshes only on demand
+   * @param s3 the S3/MinIO connection of an {@code s3://bucket/prefix} location
    */
   public record Schemas(
       @DefaultValue("classpath:schemas")
@@ -83,7 +87,26 @@ public record EnricherProperties(
       @DefaultValue("segment_track/1-0-0")
       @Pattern(regexp = "|[a-z][a-z0-9_]*/[1-9][0-9]*-(0|[1-9][0-9]*)-(0|[1-9][0-9]*)",
           message = "millrace.enricher.schemas.segment-fallback must be <event_type>/<SchemaVer> or empty")
-      String segmentFallback) {}
+      String segmentFallback,
+      @DefaultValue("60s") java.time.Duration refreshInterval,
+      @DefaultValue @Valid S3 s3) {}
+
+  /**
+   * @param endpoint the S3 API's URL (MinIO's, or e.g. {@code https://s3.eu-west-1.amazonaws.com})
+   * @param accessKey the access key id; never logged
+   * @param secretKey the secret key; never logged
+   */
+  public record S3(
+      @DefaultValue("") String endpoint,
+      @DefaultValue("us-east-1") String region,
+      @DefaultValue("") String accessKey,
+      @DefaultValue("") String secretKey) {
+
+    @Override
+    public String toString() {
+      return "S3[endpoint=" + endpoint + ", region=" + region + "]"; // no secrets in logs
+    }
+  }
 
   /**
    * @param target gRPC target of the enrichment API, e.g. {@code localhost:9091} or {@code dns:///enrichment:9091}

@@ -27,6 +27,12 @@ public final class ServicePlans {
 
   public static final String BUCKET = "millrace-events";
   public static final String WRITE_KEY_ID = "demo";
+  /**
+   * The Snowplow app id ({@code aid}) the collector accepts without a write key, as the demo write
+   * key's source: Snowplow's trackers send no credentials. Lower-case letters only, since Spring
+   * lower-cases the map keys it binds from environment variables.
+   */
+  public static final String SNOWPLOW_APP_ID = "demoweb";
 
   /**
    * @param writeKey the demo producer's write key; the collector only gets its SHA-256
@@ -86,6 +92,7 @@ public final class ServicePlans {
     env.put("MILLRACE_COLLECTOR_GRPC_PORT", Integer.toString(ports.collectorGrpc()));
     env.put("MILLRACE_COLLECTOR_INSTANCEID", "local-collector-1");
     env.put("MILLRACE_COLLECTOR_WRITEKEYS_" + WRITE_KEY_ID.toUpperCase(java.util.Locale.ROOT), sha256(settings.writeKey()));
+    env.put("MILLRACE_COLLECTOR_SNOWPLOW_APPIDS_" + SNOWPLOW_APP_ID.toUpperCase(java.util.Locale.ROOT), WRITE_KEY_ID);
     env.put("MILLRACE_COLLECTOR_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
     return env;
   }

@@ -70,6 +70,13 @@ class ServicePlansTest {
   }
 
   @Test
+  void snowplowTrackersOfTheDemoAppIdCountAsTheDemoWriteKey() {
+    // Spring lower-cases map keys bound from the environment: the app id must already be lower case.
+    assertThat(ServicePlans.SNOWPLOW_APP_ID).matches("[a-z0-9]+");
+    assertThat(service("collector").env()).containsEntry("MILLRACE_COLLECTOR_SNOWPLOW_APPIDS_DEMOWEB", "demo");
+  }
+
+  @Test
   void theSignupEmailIsPseudonymisedInEventsAndInDeadLettersAlike() {
     for (String name : List.of("enrichment-api", "realtime-loader")) {
       assertThat(service(name).env()).as(name)

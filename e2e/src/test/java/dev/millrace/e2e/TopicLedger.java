@@ -1,4 +1,4 @@
-package dev.millrace.e2e.faults;
+package dev.millrace.e2e;
 
 import dev.millrace.proto.v1.DeadLetter;
 import dev.millrace.proto.v1.EnrichedEvent;
@@ -18,29 +18,36 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * What the topics hold, by the event id inside each value (never the key), read as a downstream
  * consumer must read them: {@code read_committed}, so records of aborted transactions do not count.
  */
-final class TopicLedger {
+public final class TopicLedger {
 
-  /** One record of an output topic; {@code where} is {@code <topic>-<partition>-<offset>}. */
-  record Entry(String eventId, String reason, String where) {}
+  /**
+   * One record of an output topic; {@code where} is {@code <topic>-<partition>-<offset>}, {@code reason}
+   * empty for an enriched event, {@code transport} how the collector received it (e.g. {@code TRANSPORT_SEGMENT})
+   * and {@code requestId} in which request.
+   */
+  public record Entry(String eventId, String reason, String where, String eventType, String transport,
+                      String requestId) {}
 
   private TopicLedger() {}
 
-  static List<Entry> enriched(String bootstrap, String topic) {
+  public static List<Entry> enriched(String bootstrap, String topic) {
     return read(bootstrap, topic, value -> {
       EnrichedEvent e = EnrichedEvent.parseFrom(value);
-      return new String[] {e.getRaw().getEvent().getEventId(), ""};
+      return new String[] {e.getRaw().getEvent().getEventId(), "", e.getRaw().getEvent().getEventType(),
+          e.getRaw().getMetadata().getTransport().name(), e.getRaw().getMetadata().getRequestId()};
     });
   }
 
-  static List<Entry> deadLetters(String bootstrap, String topic) {
+  public static List<Entry> deadLetters(String bootstrap, String topic) {
     return read(bootstrap, topic, value -> {
       DeadLetter d = DeadLetter.parseFrom(value);
-      return new String[] {d.getEventId(), d.getReason().name()};
+      return new String[] {d.getEventId(), d.getReason().name(), d.getEventType(), d.getMetadata().getTransport().name(),
+          d.getMetadata().getRequestId()};
     });
   }
 
   /** Entries per event id. */
-  static Map<String, List<Entry>> byId(List<Entry> entries) {
+  public static Map<String, List<Entry>> byId(List<Entry> entries) {
     Map<String, List<Entry>> byId = new HashMap<>();
     entries.forEach(e -> byId.computeIfAbsent(e.eventId(), k -> new ArrayList<>()).add(e));
     return byId;
@@ -74,10 +81,10 @@ final class TopicLedger {
           // The realtime loader's document id of a dead letter.
           String where = r.topic() + "-" + r.partition() + "-" + r.offset();
           try {
-            String[] idAndReason = parser.parse(r.value());
-            entries.add(new Entry(idAndReason[0], idAndReason[1], where));
+            String[] fields = parser.parse(r.value());
+            entries.add(new Entry(fields[0], fields[1], where, fields[2], fields[3], fields[4]));
           } catch (Exception e) {
-            entries.add(new Entry("", "UNREADABLE", where));
+            entries.add(new Entry("", "UNREADABLE", where, "", "", ""));
           }
         }
       }
