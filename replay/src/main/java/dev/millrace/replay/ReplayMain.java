@@ -21,9 +21,11 @@ import picocli.CommandLine.Option;
 /** {@code millrace replay}: see the module's README. */
 @Command(name = "millrace replay", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-        "Re-submits dead letters to the stage that failed them: enricher dead letters to the raw topic,",
-        "collector dead letters through the collector's HTTP API. Shows what it will do first; a dead",
-        "letter already replayed is refused unless --force. Exit 0 when every replay succeeded."})
+        "Re-submits dead letters to the stage that failed them: enricher dead",
+        "letters to the raw topic, collector dead letters through the collector's",
+        "HTTP API. Shows what it will do first; a dead letter already replayed is",
+        "refused unless --force. Exit 0 when every replay succeeded, 1 when one",
+        "failed (or the run was not confirmed), 2 on a usage error."})
 public final class ReplayMain implements Callable<Integer> {
 
   /** Which dead-letter topics to read. */
