@@ -16,6 +16,13 @@ public final class WireNames {
   /** Raw records the enricher could not decode, validate or enrich ({@code DeadLetter}, stage ENRICHER). */
   public static final String ENRICHER_DEAD_LETTER_TOPIC = "millrace.dead-letter.enricher";
 
+  /**
+   * Replay records ({@code ReplayRecord}): one per dead letter re-submitted by {@code millrace replay},
+   * keyed by the dead letter's {@code <topic>-<partition>@<offset>}; compacted, so the latest replay
+   * of each dead letter is kept.
+   */
+  public static final String REPLAYS_TOPIC = "millrace.replays";
+
   /** Header: the event id as UTF-8 text, so consumers can log and deduplicate without decoding. */
   public static final String HEADER_EVENT_ID = "millrace.event_id";
   /** Header: the event type as UTF-8 text, for routing without decoding. */
@@ -27,10 +34,16 @@ public final class WireNames {
   /** Header: the fully qualified Protobuf message name of the value, e.g. {@code millrace.v1.RawEvent}. */
   public static final String HEADER_CONTENT_TYPE = "millrace.content_type";
 
+  /** Header: the id of the replay that re-submitted the record's event; absent on an event sent once. */
+  public static final String HEADER_REPLAY_ID = "millrace.replay_id";
+
   /** REST header carrying the producer's write key. */
   public static final String WRITE_KEY_HTTP_HEADER = "X-Millrace-Write-Key";
   /** gRPC metadata key carrying the producer's write key (gRPC keys are lower case). */
   public static final String WRITE_KEY_GRPC_METADATA = "x-millrace-write-key";
+
+  /** HTTP header with which {@code millrace replay} re-submits a collector dead letter: its replay id (a UUID). */
+  public static final String REPLAY_ID_HTTP_HEADER = "X-Millrace-Replay-Id";
 
   private WireNames() {}
 }

@@ -47,6 +47,7 @@ final class Samples {
         .setWriteKeyId("shop-web")
         .setTransport(Transport.TRANSPORT_REST)
         .setBatchIndex(3)
+        .setReplayId("8d0e3f8a-2b6c-4f3e-9a41-3c5d7e9f1b20")
         .build();
   }
 
@@ -157,6 +158,21 @@ final class Samples {
     return EnrichResponse.newBuilder().addResults(enrichOk()).addResults(enrichFailed()).build();
   }
 
+  static ReplayRecord replayRecord() {
+    return ReplayRecord.newBuilder()
+        .setReplayId("8d0e3f8a-2b6c-4f3e-9a41-3c5d7e9f1b20")
+        .setDeadLetterTopic("millrace.dead-letter.enricher")
+        .setDeadLetterPartition(2)
+        .setDeadLetterOffset(4711)
+        .setStage(Stage.STAGE_ENRICHER)
+        .setReason(ReasonCode.SCHEMA_VIOLATION)
+        .setEventId("6f1c2b0e-7c43-4a47-9c1e-6b1f0f5d2a10")
+        .setReplayedAt(RECEIVED)
+        .setTarget("millrace.raw")
+        .setForced(true)
+        .build();
+  }
+
   /** Samples that set every field (the other oneof member of EnrichResult is in {@link #all}). */
   static List<Message> complete() {
     return all().stream().filter(m -> m != ENRICH_FAILED).toList();
@@ -169,7 +185,7 @@ final class Samples {
     return List.of(context(), event(), metadata(), raw(), enrichment(), enrichment().getUserAgent(),
         enrichment().getCampaign(), enrichment().getReferrer(), enrichment().getBot(), enriched(),
         deadLetter(), violation(), eventBatch(), rejectedResult(), batchResult(), enrichItem(),
-        enrichRequest(), enrichError(), enrichOk(), ENRICH_FAILED, enrichResponse());
+        enrichRequest(), enrichError(), enrichOk(), ENRICH_FAILED, enrichResponse(), replayRecord());
   }
 
   private Samples() {}

@@ -21,7 +21,7 @@ class WireContractTest {
 
   static final List<FileDescriptor> FILES = List.of(
       EventProto.getDescriptor(), EnrichmentProto.getDescriptor(),
-      DeadLetterProto.getDescriptor(), ServicesProto.getDescriptor());
+      DeadLetterProto.getDescriptor(), ServicesProto.getDescriptor(), ReplayProto.getDescriptor());
 
   static Stream<Message> samples() {
     return Samples.all().stream();

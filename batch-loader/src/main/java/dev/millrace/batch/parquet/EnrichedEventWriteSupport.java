@@ -72,6 +72,7 @@ final class EnrichedEventWriteSupport extends WriteSupport<EnrichedEventWriteSup
       out.endField("batch_index", index);
     }
     index++;
+    string(e, WireEvent.REPLAY_ID);
     for (int i = 0; i < 6; i++) {
       string(e, WireEvent.USER_AGENT + i);
     }

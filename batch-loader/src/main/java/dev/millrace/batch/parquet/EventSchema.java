@@ -33,6 +33,7 @@ public final class EventSchema {
         optional binary write_key_id (STRING);
         optional binary transport (STRING);
         optional int32 batch_index;
+        optional binary replay_id (STRING);
         optional binary ua_device_class (STRING);
         optional binary ua_os_name (STRING);
         optional binary ua_os_version (STRING);

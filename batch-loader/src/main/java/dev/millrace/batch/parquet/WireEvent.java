@@ -45,7 +45,9 @@ public final class WireEvent {
   static final int ANONYMIZED_IP = REFERRER + 3;
   static final int BOT_MODEL_VERSION = ANONYMIZED_IP + 1;
   static final int ENRICHMENT_VERSION = BOT_MODEL_VERSION + 1;
-  private static final int SLOTS = ENRICHMENT_VERSION + 1;
+  /** Metadata field 8. */
+  static final int REPLAY_ID = ENRICHMENT_VERSION + 1;
+  private static final int SLOTS = REPLAY_ID + 1;
 
   private static final int LENGTH_DELIMITED = WireFormat.WIRETYPE_LENGTH_DELIMITED;
   private static final int VARINT = WireFormat.WIRETYPE_VARINT;
@@ -228,6 +230,8 @@ public final class WireEvent {
         transport = in.readEnum();
       } else if (tag == ((7 << 3) | VARINT)) {
         batchIndex = in.readInt32();
+      } else if (tag == ((8 << 3) | LENGTH_DELIMITED)) {
+        string(in, REPLAY_ID);
       } else {
         skip(in, tag);
       }

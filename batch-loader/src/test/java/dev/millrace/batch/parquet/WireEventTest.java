@@ -107,6 +107,27 @@ class WireEventTest {
   }
 
   @Test
+  void aReplayedEventHasItsReplayIdInTheReplayIdColumnAndAnEventSentOnceANull() throws Exception {
+    EnrichedEvent once = EnrichedEvent.newBuilder().setRaw(RawEvent.newBuilder()
+        .setEvent(Event.newBuilder().setEventId("e-1").setEventType("page_view").setPayloadJson("{}"))
+        .setMetadata(CollectorMetadata.newBuilder().setRequestId("r"))).build();
+    EnrichedEvent replayed = once.toBuilder().setRaw(once.getRaw().toBuilder().setMetadata(
+        once.getRaw().getMetadata().toBuilder().setReplayId("3f2a1b0c-9d8e-4f70-8a6b-5c4d3e2f1a0b"))).build();
+    Path file = dir.resolve("replayed.parquet");
+    WireEvent wire = new WireEvent();
+    try (SpillFile spill = new SpillFile(file, new BatchProperties.Parquet(
+        BatchProperties.Compression.ZSTD, DataSize.ofMegabytes(1), 1))) {
+      wire.parse(replayed.toByteArray());
+      spill.write(wire, "enriched", 0, 0);
+      wire.parse(once.toByteArray());
+      spill.write(wire, "enriched", 0, 1);
+    }
+    List<Group> rows = ParquetRows.read(file);
+    assertThat(columns(rows.get(0)).get("replay_id")).isEqualTo("3f2a1b0c-9d8e-4f70-8a6b-5c4d3e2f1a0b");
+    assertThat(columns(rows.get(1)).get("replay_id")).isNull();
+  }
+
+  @Test
   void invalidUtf8InAStringFieldIsRejected() {
     byte[] bytes = EnrichedEvent.newBuilder().setRaw(RawEvent.newBuilder()
         .setEvent(Event.newBuilder().setEventId("id-é").setPayloadJson("{}"))).build().toByteArray();
@@ -221,6 +242,7 @@ class WireEventTest {
     row.put("write_key_id", text(m.getWriteKeyId()));
     row.put("transport", hasM ? m.getTransport().name() : null);
     row.put("batch_index", hasM ? m.getBatchIndex() : null);
+    row.put("replay_id", text(m.getReplayId()));
     row.put("ua_device_class", text(ua.getDeviceClass()));
     row.put("ua_os_name", text(ua.getOsName()));
     row.put("ua_os_version", text(ua.getOsVersion()));
@@ -332,6 +354,9 @@ class WireEventTest {
             .setTransportValue(r.nextInt(5)).setBatchIndex(r.nextInt(3) - 1);
         if (r.nextBoolean()) {
           m.setReceivedAt(ts(r));
+        }
+        if (r.nextInt(3) == 0) {
+          m.setReplayId(word(r));
         }
       }
     }

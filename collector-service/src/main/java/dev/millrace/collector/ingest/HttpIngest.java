@@ -100,6 +100,7 @@ public final class HttpIngest {
     return timed(transport, requestId -> {
       Instant receivedAt = clock.instant();
       Optional<String> headerKey = headerKeyId(request, requestId);
+      String replayId = replayId(request, requestId);
       MemoryBudget.Lease lease = budget.lease();
       return withLease(lease, transport, requestId, () -> {
         List<CheckedEvent> events = decode.apply(receivedAt);
@@ -107,7 +108,7 @@ public final class HttpIngest {
           lease.reserve(e.original().length + (long) e.event().getSerializedSize());
         }
         String keyId = authenticated(request, headerKey.or(() -> keyIdFromContent.apply(events)), requestId);
-        return send(request, requestId, receivedAt, keyId, transport, events, lease, ok);
+        return send(request, requestId, receivedAt, keyId, replayId, transport, events, lease, ok);
       });
     });
   }
@@ -146,6 +147,7 @@ public final class HttpIngest {
     if (headerKey.isEmpty() && !protocol.contentMayAuthenticate()) {
       throw unauthorized(requestId);
     }
+    String replayId = replayId(request, requestId);
     checkMediaType(request.getContentType(), protocol, requestId);
     boolean gzip = gzip(request.getHeader(HttpHeaders.CONTENT_ENCODING), requestId);
     // one array holds the body: the JSON parser cuts each event's payload out of it
@@ -156,7 +158,7 @@ public final class HttpIngest {
     }
     MemoryBudget.Lease lease = budget.lease();
     return withLease(lease, protocol.transport(), requestId, () ->
-        ingest(request, protocol, requestId, receivedAt, headerKey, gzip, declared, maxBodyBytes, lease));
+        ingest(request, protocol, requestId, receivedAt, headerKey, replayId, gzip, declared, maxBodyBytes, lease));
   }
 
   /** Runs a step holding {@code lease}, closed when the answer is made (or at once on a refusal). */
@@ -180,7 +182,7 @@ public final class HttpIngest {
 
   /** The request from its body on, with everything it holds reserved in {@code lease}. */
   private CompletableFuture<ResponseEntity<byte[]>> ingest(HttpServletRequest request, HttpProtocol protocol,
-      String requestId, Instant receivedAt, Optional<String> headerKey, boolean gzip, long declared,
+      String requestId, Instant receivedAt, Optional<String> headerKey, String replayId, boolean gzip, long declared,
       long maxBodyBytes, MemoryBudget.Lease lease) throws IOException, Refusal {
     byte[] body;
     try {
@@ -211,17 +213,18 @@ public final class HttpIngest {
     body = null; // what the budget no longer counts must not stay reachable from this frame
     String keyId = authenticated(request, headerKey.or(() -> decoded.writeKey() != null
         ? writeKeys.authenticate(decoded.writeKey()) : protocol.keyIdFromContent(decoded)), requestId);
-    CompletableFuture<ResponseEntity<byte[]>> answer = send(request, requestId, receivedAt, keyId,
+    CompletableFuture<ResponseEntity<byte[]>> answer = send(request, requestId, receivedAt, keyId, replayId,
         protocol.transport(), decoded.events(), lease, result -> protocol.ok(result, requestId));
     lease.release(decodedBytes);
     return answer;
   }
 
   private CompletableFuture<ResponseEntity<byte[]>> send(HttpServletRequest request, String requestId,
-      Instant receivedAt, String keyId, Transport transport, List<CheckedEvent> events, MemoryBudget.Lease lease,
+      Instant receivedAt, String keyId, String replayId, Transport transport, List<CheckedEvent> events,
+      MemoryBudget.Lease lease,
       Function<BatchResult, ResponseEntity<byte[]>> ok) {
     String clientIp = clientIps.resolve(request.getRemoteAddr(), forwardedFor(request));
-    RequestInfo info = new RequestInfo(requestId, receivedAt, clientIp, keyId, transport);
+    RequestInfo info = new RequestInfo(requestId, receivedAt, clientIp, keyId, transport, replayId);
     Ingestion.Prepared prepared = ingestion.prepare(info, events, lease, lease);
     CompletableFuture<Ingestion.Part> sent;
     try {
@@ -289,6 +292,27 @@ public final class HttpIngest {
       return null; // not base64: no key sent
     }
   }
+
+  /**
+   * The request's {@code X-Millrace-Replay-Id}, lower case; empty when it has none.
+   *
+   * @throws Refusal 400 when it is not a UUID: a replay's mark must be one id that ties the event to
+   *     its replay record, never free text
+   */
+  static String replayId(HttpServletRequest request, String requestId) throws Refusal {
+    String value = request.getHeader(WireNames.REPLAY_ID_HTTP_HEADER);
+    if (value == null || value.isEmpty()) {
+      return "";
+    }
+    if (!UUID_TEXT.matcher(value).matches()) {
+      throw refuse(HttpStatus.BAD_REQUEST, "Bad Request", WireNames.REPLAY_ID_HTTP_HEADER
+          + " must be a UUID (8-4-4-4-12 hexadecimal digits)", requestId);
+    }
+    return value.toLowerCase(Locale.ROOT);
+  }
+
+  private static final java.util.regex.Pattern UUID_TEXT =
+      java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
   private static Refusal unauthorized(String requestId) {
     return refuse(HttpStatus.UNAUTHORIZED, "Unauthorized", "a valid write key is required: the "

@@ -100,7 +100,8 @@ public final class Ingestion {
         .setRequestId(info.requestId())
         .setClientIp(info.clientIp() == null ? "" : info.clientIp())
         .setWriteKeyId(info.writeKeyId())
-        .setTransport(info.transport());
+        .setTransport(info.transport())
+        .setReplayId(info.replayId());
     for (CheckedEvent e : events) {
       CollectorMetadata metadata = request.setBatchIndex(e.index()).build();
       EventResult.Builder result = EventResult.newBuilder()
@@ -110,7 +111,7 @@ public final class Ingestion {
         accepted++;
         answers.reserve(resultBytes(e.eventIdAsSent(), "", ""));
         results.add(result.setStatus(EventStatus.EVENT_STATUS_ACCEPTED).build());
-        built.add(raw(e.event(), metadata, records));
+        built.add(raw(e.event(), metadata, info.replayId(), records));
       } else {
         Rejection r = e.rejection();
         rejections.add(r);
@@ -151,13 +152,14 @@ public final class Ingestion {
     return result.setAccepted(accepted).setRejected(rejected).build();
   }
 
-  private ProducerRecord<String, byte[]> raw(Event event, CollectorMetadata metadata,
+  private ProducerRecord<String, byte[]> raw(Event event, CollectorMetadata metadata, String replayId,
                                              MemoryBudget.Lease records) {
     RecordHeaders headers = new RecordHeaders();
     headers.add(WireNames.HEADER_EVENT_ID, utf8(event.getEventId()));
     headers.add(WireNames.HEADER_EVENT_TYPE, utf8(event.getEventType()));
     headers.add(WireNames.HEADER_SCHEMA_VERSION, utf8(event.getSchemaVersion()));
     headers.add(WireNames.HEADER_CONTENT_TYPE, RAW_EVENT_TYPE);
+    addIfPresent(headers, WireNames.HEADER_REPLAY_ID, replayId);
     RawEvent message = RawEvent.newBuilder().setEvent(event).setMetadata(metadata).build();
     String key = key(event);
     records.reserve(KafkaSink.size(key, message.getSerializedSize(), headers));

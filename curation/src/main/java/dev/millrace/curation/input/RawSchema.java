@@ -42,6 +42,7 @@ public final class RawSchema {
       fields.add(optional(id[0]++, name, Types.StringType.get()));
     }
     fields.add(optional(id[0]++, "batch_index", Types.IntegerType.get()));
+    fields.add(optional(id[0]++, "replay_id", Types.StringType.get()));
     for (String name : List.of("ua_device_class", "ua_os_name", "ua_os_version", "ua_agent_name",
         "ua_agent_version", "ua_agent_class", "campaign_source", "campaign_medium", "campaign_name",
         "campaign_term", "campaign_content", "click_id", "click_id_type", "referrer_class", "referrer_name",

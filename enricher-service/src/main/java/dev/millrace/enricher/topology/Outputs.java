@@ -135,6 +135,10 @@ final class Outputs {
   static Headers enrichedHeaders(RawEventBytes raw) {
     Headers h = eventHeaders(raw);
     put(h, WireNames.HEADER_CONTENT_TYPE, ENRICHED_CONTENT_TYPE);
+    if (!raw.getMetadata().getReplayId().isEmpty()) {
+      // a replayed event stays marked, for consumers that route or count by header
+      h.add(WireNames.HEADER_REPLAY_ID, raw.getMetadata().getReplayId().toByteArray());
+    }
     return h;
   }
 

@@ -156,4 +156,27 @@ class OutputsTest {
     assertThat(out.getRaw().getMetadata().getClientIp()).isEmpty();
     assertThat(ByteString.copyFrom(written).toStringUtf8()).doesNotContain("email");
   }
+
+  @Test
+  void aReplayedEventKeepsItsReplayIdWhenEnrichedOrDeadLetteredAgain() throws Exception {
+    String replayId = "3f2a1b0c-9d8e-4f70-8a6b-5c4d3e2f1a0b";
+    RawEvent in = raw().toBuilder()
+        .setMetadata(CollectorMetadata.newBuilder().setRequestId("r").setClientIp("203.0.113.9").setReplayId(replayId))
+        .build();
+    RawEventBytes view = RawEventBytes.parseFrom(in.toByteArray());
+
+    EnrichedEvent out = EnrichedEvent.parseFrom(Outputs.enriched(view, EnrichResultBytes.parseFrom(result().toByteArray()),
+        0L).toByteArray());
+    assertThat(out.getRaw().getMetadata().getReplayId()).isEqualTo(replayId);
+    assertThat(new String(Outputs.enrichedHeaders(view).lastHeader(dev.millrace.proto.WireNames.HEADER_REPLAY_ID).value(),
+        java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(replayId);
+
+    dev.millrace.proto.v1.DeadLetter again = Outputs.deadLetter(dev.millrace.proto.v1.ReasonCode.SCHEMA_VIOLATION, "m",
+        in.toByteArray(), new Outputs.Source("millrace.raw", 0, 1), view, java.util.List.of(), 0L);
+    assertThat(again.getMetadata().getReplayId()).isEqualTo(replayId);
+
+    RawEvent once = raw().toBuilder().setMetadata(CollectorMetadata.newBuilder().setRequestId("r")).build();
+    assertThat(Outputs.enrichedHeaders(RawEventBytes.parseFrom(once.toByteArray()))
+        .lastHeader(dev.millrace.proto.WireNames.HEADER_REPLAY_ID)).isNull();
+  }
 }

@@ -26,7 +26,8 @@ public final class Utf8Check {
   }
 
   public static boolean isValid(CollectorMetadataBytes m) {
-    return ok(m.getCollectorInstance()) && ok(m.getRequestId()) && ok(m.getClientIp()) && ok(m.getWriteKeyId());
+    return ok(m.getCollectorInstance()) && ok(m.getRequestId()) && ok(m.getClientIp()) && ok(m.getWriteKeyId())
+        && ok(m.getReplayId());
   }
 
   /** Every string of an item to enrich: its id, type, context, client IP and payload. */

@@ -320,6 +320,7 @@ public final class DocumentMapper {
     string(g, "write_key_id", m.getWriteKeyId());
     g.writeStringProperty("transport", m.getTransport().name());
     g.writeNumberProperty("batch_index", m.getBatchIndex());
+    string(g, "replay_id", m.getReplayId()); // set only on an event re-submitted by millrace replay
     g.writeEndObject();
   }
 

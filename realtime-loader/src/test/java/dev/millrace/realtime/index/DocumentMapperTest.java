@@ -63,6 +63,20 @@ class DocumentMapperTest {
   }
 
   @Test
+  void aReplayedEventIsSearchableByItsReplayIdAndAnEventSentOnceHasNone() throws Exception {
+    EnrichedEvent once = Events.enriched(7);
+    EnrichedEvent replayed = once.toBuilder().setRaw(once.getRaw().toBuilder()
+        .setMetadata(once.getRaw().getMetadata().toBuilder().setReplayId("3f2a1b0c-9d8e-4f70-8a6b-5c4d3e2f1a0b"))).build();
+
+    assertThat(json(mapper.event(replayed, origin(Events.eventId(7)), replayed.toByteArray()))
+        .at("/metadata/replay_id").asString()).isEqualTo("3f2a1b0c-9d8e-4f70-8a6b-5c4d3e2f1a0b");
+    assertThat(json(mapper.event(once, origin(Events.eventId(7)), once.toByteArray()))
+        .at("/metadata/replay_id").isMissingNode()).isTrue();
+    assertThat(new IndexTemplates(index(TimeField.RECEIVED_AT), JSON).bodies().get("millrace-events")
+        .at("/template/mappings/properties/metadata/properties/replay_id/type").asString()).isEqualTo("keyword");
+  }
+
+  @Test
   void thePayloadIsCopiedByteForByteSoLargeNumbersStayExact() throws Exception {
     EnrichedEvent e = Events.enriched(7);
     String source = new String(mapper.event(e, origin(Events.eventId(7)), e.toByteArray()).source(),
