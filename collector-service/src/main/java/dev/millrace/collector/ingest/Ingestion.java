@@ -159,7 +159,9 @@ public final class Ingestion {
     headers.add(WireNames.HEADER_EVENT_TYPE, utf8(event.getEventType()));
     headers.add(WireNames.HEADER_SCHEMA_VERSION, utf8(event.getSchemaVersion()));
     headers.add(WireNames.HEADER_CONTENT_TYPE, RAW_EVENT_TYPE);
-    addIfPresent(headers, WireNames.HEADER_REPLAY_ID, replayId);
+    if (!replayId.isEmpty()) {
+      headers.add(WireNames.HEADER_REPLAY_ID, utf8(replayId));
+    }
     RawEvent message = RawEvent.newBuilder().setEvent(event).setMetadata(metadata).build();
     String key = key(event);
     records.reserve(KafkaSink.size(key, message.getSerializedSize(), headers));
