@@ -26,11 +26,18 @@ public interface HttpProtocol {
   /** The largest body, as sent and decompressed; past it, 413. */
   long maxBodyBytes();
 
-  /** Whether a body of this media type (null when the request has none) is taken; else 415. */
-  boolean accepts(MediaType type);
+  /**
+   * Whether a body of this media type (null when the request has none) is taken; else 415.
+   * JSON ({@code application/json} or any {@code +json}) unless a protocol takes more.
+   */
+  default boolean accepts(MediaType type) {
+    return HttpIngest.isJson(type);
+  }
 
   /** The 415 answer's detail. */
-  String mediaTypeRule();
+  default String mediaTypeRule() {
+    return "the body must be application/json in UTF-8";
+  }
 
   /** The events of a body, each checked, with whatever the body says about credentials. */
   Decoded decode(byte[] body, Instant receivedAt) throws MalformedBodyException, TooManyEventsException;
@@ -48,8 +55,13 @@ public interface HttpProtocol {
     return false;
   }
 
-  /** The 200 answer. */
-  ResponseEntity<byte[]> ok(BatchResult result, String requestId);
+  /** The 200 answer: the per-event results as JSON, and the request id. */
+  default ResponseEntity<byte[]> ok(BatchResult result, String requestId) {
+    return ResponseEntity.ok()
+        .contentType(MediaType.APPLICATION_JSON)
+        .header(RestIngest.REQUEST_ID_HEADER, requestId)
+        .body(RestIngest.json(result));
+  }
 
   /**
    * A decoded body.

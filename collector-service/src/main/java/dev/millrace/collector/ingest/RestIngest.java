@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.ByteArrayOutputStream;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -56,26 +55,8 @@ public class RestIngest implements HttpProtocol {
   }
 
   @Override
-  public boolean accepts(MediaType type) {
-    return HttpIngest.isJson(type);
-  }
-
-  @Override
-  public String mediaTypeRule() {
-    return "the body must be application/json in UTF-8";
-  }
-
-  @Override
   public Decoded decode(byte[] body, Instant receivedAt) throws MalformedBodyException, TooManyEventsException {
     return Decoded.of(decoder.decode(body));
-  }
-
-  @Override
-  public ResponseEntity<byte[]> ok(BatchResult result, String requestId) {
-    return ResponseEntity.ok()
-        .contentType(MediaType.APPLICATION_JSON)
-        .header(REQUEST_ID_HEADER, requestId)
-        .body(json(result));
   }
 
   /**

@@ -48,34 +48,12 @@ public class SegmentIngest {
     return ingest.post(request, batch);
   }
 
-  @PostMapping("/v1/track")
-  public CompletableFuture<ResponseEntity<byte[]>> track(HttpServletRequest request) throws IOException {
-    return ingest.post(request, single.get(SegmentDecoder.Call.TRACK));
-  }
-
-  @PostMapping("/v1/page")
-  public CompletableFuture<ResponseEntity<byte[]>> page(HttpServletRequest request) throws IOException {
-    return ingest.post(request, single.get(SegmentDecoder.Call.PAGE));
-  }
-
-  @PostMapping("/v1/screen")
-  public CompletableFuture<ResponseEntity<byte[]>> screen(HttpServletRequest request) throws IOException {
-    return ingest.post(request, single.get(SegmentDecoder.Call.SCREEN));
-  }
-
-  @PostMapping("/v1/identify")
-  public CompletableFuture<ResponseEntity<byte[]>> identify(HttpServletRequest request) throws IOException {
-    return ingest.post(request, single.get(SegmentDecoder.Call.IDENTIFY));
-  }
-
-  @PostMapping("/v1/group")
-  public CompletableFuture<ResponseEntity<byte[]>> group(HttpServletRequest request) throws IOException {
-    return ingest.post(request, single.get(SegmentDecoder.Call.GROUP));
-  }
-
-  @PostMapping("/v1/alias")
-  public CompletableFuture<ResponseEntity<byte[]>> alias(HttpServletRequest request) throws IOException {
-    return ingest.post(request, single.get(SegmentDecoder.Call.ALIAS));
+  /** One message: the call is the path's last segment ({@code /v1/track} is a track). */
+  @PostMapping({"/v1/track", "/v1/page", "/v1/screen", "/v1/identify", "/v1/group", "/v1/alias"})
+  public CompletableFuture<ResponseEntity<byte[]>> single(HttpServletRequest request) throws IOException {
+    String path = request.getRequestURI();
+    String call = path.substring(path.lastIndexOf('/') + 1);
+    return ingest.post(request, single.get(SegmentDecoder.Call.of(call)));
   }
 
   /** One endpoint: {@code /v1/batch} (call null) or a single-message one. */

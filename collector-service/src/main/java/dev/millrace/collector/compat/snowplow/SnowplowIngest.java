@@ -2,11 +2,9 @@ package dev.millrace.collector.compat.snowplow;
 
 import dev.millrace.collector.ingest.HttpIngest;
 import dev.millrace.collector.ingest.HttpProtocol;
-import dev.millrace.collector.ingest.RestIngest;
 import dev.millrace.collector.validate.CheckedEvent;
 import dev.millrace.collector.validate.MalformedBodyException;
 import dev.millrace.collector.validate.TooManyEventsException;
-import dev.millrace.proto.v1.BatchResult;
 import dev.millrace.proto.v1.Transport;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -138,16 +136,6 @@ public class SnowplowIngest {
     }
 
     @Override
-    public boolean accepts(MediaType type) {
-      return HttpIngest.isJson(type);
-    }
-
-    @Override
-    public String mediaTypeRule() {
-      return "the body must be application/json in UTF-8";
-    }
-
-    @Override
     public boolean contentMayAuthenticate() {
       return true;
     }
@@ -160,14 +148,6 @@ public class SnowplowIngest {
     @Override
     public Optional<String> keyIdFromContent(Decoded decoded) {
       return keyIdOfAppIds(decoded.events());
-    }
-
-    @Override
-    public ResponseEntity<byte[]> ok(BatchResult result, String requestId) {
-      return ResponseEntity.ok()
-          .contentType(MediaType.APPLICATION_JSON)
-          .header(RestIngest.REQUEST_ID_HEADER, requestId)
-          .body(RestIngest.json(result));
     }
   }
 }
