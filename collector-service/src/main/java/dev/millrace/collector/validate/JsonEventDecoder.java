@@ -47,7 +47,7 @@ public final class JsonEventDecoder {
         JsonToken token;
         while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
           if (token == null) {
-            throw malformed(parser, "the array is not closed");
+            throw MalformedBodyException.at(parser, "the array is not closed");
           }
           if (events.size() == maxEvents) {
             throw new TooManyEventsException(maxEvents);
@@ -57,16 +57,13 @@ public final class JsonEventDecoder {
       } else if (root == JsonToken.START_OBJECT) {
         events.add(item(parser, body, 0));
       } else {
-        throw malformed(parser, "the body must be a JSON object (one event) or an array of events");
+        throw MalformedBodyException.at(parser, "the body must be a JSON object (one event) or an array of events");
       }
       if (parser.nextToken() != null) {
-        throw malformed(parser, "there is content after the end of the JSON value");
+        throw MalformedBodyException.at(parser, "there is content after the end of the JSON value");
       }
     } catch (JacksonException e) {
-      var where = e.getLocation();
-      // The parser's own message can quote the body; say what kind of fault and where instead.
-      throw new MalformedBodyException("the body is not valid JSON",
-          where == null ? -1 : where.getLineNr(), where == null ? -1 : where.getColumnNr());
+      throw MalformedBodyException.notJson(e);
     }
     if (events.isEmpty()) {
       throw new MalformedBodyException("the batch is empty", 1, 1);
@@ -74,10 +71,6 @@ public final class JsonEventDecoder {
     return events;
   }
 
-  private static MalformedBodyException malformed(JsonParser parser, String message) {
-    var where = parser.currentTokenLocation();
-    return new MalformedBodyException(message, where.getLineNr(), where.getColumnNr());
-  }
 
   /** One batch item; the parser is on its first token and is left on its last. */
   private CheckedEvent item(JsonParser parser, byte[] body, int index) {

@@ -117,7 +117,7 @@ public final class SegmentDecoder {
     Envelope envelope = new Envelope();
     try (JsonParser parser = json.createParser(ObjectReadContext.empty(), body)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
-        throw malformed(parser, call == null ? "the body must be a JSON object with a \"batch\" array"
+        throw MalformedBodyException.at(parser, call == null ? "the body must be a JSON object with a \"batch\" array"
             : "the body must be a JSON object (one message)");
       }
       if (call == null) {
@@ -128,13 +128,10 @@ public final class SegmentDecoder {
         envelope.writeKey = m.writeKey;
       }
       if (parser.nextToken() != null) {
-        throw malformed(parser, "there is content after the end of the JSON value");
+        throw MalformedBodyException.at(parser, "there is content after the end of the JSON value");
       }
     } catch (JacksonException e) {
-      var where = e.getLocation();
-      // The parser's own message can quote the body; say what kind of fault and where instead.
-      throw new MalformedBodyException("the body is not valid JSON",
-          where == null ? -1 : where.getLineNr(), where == null ? -1 : where.getColumnNr());
+      throw MalformedBodyException.notJson(e);
     }
     if (messages.isEmpty()) {
       throw new MalformedBodyException("the batch is empty", 1, 1);
@@ -219,14 +216,14 @@ public final class SegmentDecoder {
       switch (name) {
         case "batch" -> {
           if (value != JsonToken.START_ARRAY || batch) {
-            throw malformed(parser, "\"batch\" must be one array of messages");
+            throw MalformedBodyException.at(parser, "\"batch\" must be one array of messages");
           }
           batch = true;
           int max = validator.limits().maxBatchEvents();
           JsonToken item;
           while ((item = parser.nextToken()) != JsonToken.END_ARRAY) {
             if (item == null) {
-              throw malformed(parser, "the array is not closed");
+              throw MalformedBodyException.at(parser, "the array is not closed");
             }
             if (messages.size() == max) {
               throw new TooManyEventsException(max);
@@ -250,7 +247,7 @@ public final class SegmentDecoder {
       throw new IllegalStateException("unexpected token " + token);
     }
     if (!batch) {
-      throw malformed(parser, "the body has no \"batch\" array");
+      throw MalformedBodyException.at(parser, "the body has no \"batch\" array");
     }
   }
 
@@ -538,8 +535,4 @@ public final class SegmentDecoder {
     return Rejection.of(ReasonCode.MISSING_FIELD, field, message);
   }
 
-  private static MalformedBodyException malformed(JsonParser parser, String message) {
-    var where = parser.currentTokenLocation();
-    return new MalformedBodyException(message, where.getLineNr(), where.getColumnNr());
-  }
 }

@@ -145,7 +145,7 @@ public final class SnowplowDecoder {
         throw new MalformedBodyException("the body is empty", 1, 1);
       }
       if (root != JsonToken.START_OBJECT) {
-        throw malformed(parser, "the body must be a payload_data self-describing JSON object");
+        throw MalformedBodyException.at(parser, "the body must be a payload_data self-describing JSON object");
       }
       while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
         String name = parser.currentName();
@@ -153,25 +153,25 @@ public final class SnowplowDecoder {
         switch (name) {
           case "schema" -> {
             if (schema != null) {
-              throw malformed(parser, "the key 'schema' appears twice in the body");
+              throw MalformedBodyException.at(parser, "the key 'schema' appears twice in the body");
             }
             if (value != JsonToken.VALUE_STRING || !PAYLOAD_DATA.matcher(parser.getString()).matches()) {
-              throw malformed(parser, "schema must be iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-x");
+              throw MalformedBodyException.at(parser, "schema must be iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-x");
             }
             schema = parser.getString();
           }
           case "data" -> {
             if (sawData) {
-              throw malformed(parser, "the key 'data' appears twice in the body");
+              throw MalformedBodyException.at(parser, "the key 'data' appears twice in the body");
             }
             if (value != JsonToken.START_ARRAY) {
-              throw malformed(parser, "data must be an array of events");
+              throw MalformedBodyException.at(parser, "data must be an array of events");
             }
             sawData = true;
             JsonToken token;
             while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
               if (token == null) {
-                throw malformed(parser, "the data array is not closed");
+                throw MalformedBodyException.at(parser, "the data array is not closed");
               }
               if (events.size() == maxEvents) {
                 throw new TooManyEventsException(maxEvents);
@@ -180,20 +180,17 @@ public final class SnowplowDecoder {
             }
           }
           // A self-describing JSON is exactly schema and data: anything else is a different document.
-          default -> throw malformed(parser, "'" + JsonShape.shorten(name) + "' is not a key of payload_data");
+          default -> throw MalformedBodyException.at(parser, "'" + JsonShape.shorten(name) + "' is not a key of payload_data");
         }
       }
       if (schema == null || !sawData) {
-        throw malformed(parser, schema == null ? "the body has no schema" : "the body has no data array");
+        throw MalformedBodyException.at(parser, schema == null ? "the body has no schema" : "the body has no data array");
       }
       if (parser.nextToken() != null) {
-        throw malformed(parser, "there is content after the end of the JSON value");
+        throw MalformedBodyException.at(parser, "there is content after the end of the JSON value");
       }
     } catch (JacksonException e) {
-      var where = e.getLocation();
-      // The parser's own message can quote the body; say what kind of fault and where instead.
-      throw new MalformedBodyException("the body is not valid JSON",
-          where == null ? -1 : where.getLineNr(), where == null ? -1 : where.getColumnNr());
+      throw MalformedBodyException.notJson(e);
     }
     if (events.isEmpty()) {
       throw new MalformedBodyException("the data array is empty", 1, 1);
@@ -227,10 +224,6 @@ public final class SnowplowDecoder {
     return event(0, values, problem, out.toByteArray(), userAgentHeader, receivedAt);
   }
 
-  private static MalformedBodyException malformed(JsonParser parser, String message) {
-    var where = parser.currentTokenLocation();
-    return new MalformedBodyException(message, where.getLineNr(), where.getColumnNr());
-  }
 
   /** One item of the data array; the parser is on its first token and is left on its last. */
   private CheckedEvent item(JsonParser parser, byte[] body, int index, String userAgentHeader,
