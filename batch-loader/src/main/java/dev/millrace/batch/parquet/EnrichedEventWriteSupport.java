@@ -1,12 +1,14 @@
 package dev.millrace.batch.parquet;
 
-import dev.millrace.proto.v1.ClickIdType;
-import dev.millrace.proto.v1.ReferrerClass;
-import dev.millrace.proto.v1.Transport;
+import com.google.protobuf.Descriptors.EnumDescriptor;
+import com.google.protobuf.Descriptors.EnumValueDescriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import dev.millrace.proto.columns.EventColumn;
+import dev.millrace.proto.columns.EventColumn.ColumnType;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.function.IntFunction;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.hadoop.api.WriteSupport;
@@ -14,24 +16,37 @@ import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
 
 /**
- * Writes {@link Row}s straight into Parquet's record consumer, column by column in schema order
- * (no intermediate object model). String values are slices of the record's wire bytes, handed over
- * as reused arrays: Parquet copies what it keeps (dictionary entries, min/max). Absent
- * sub-messages and empty strings are written as nulls.
+ * Writes {@link Row}s straight into Parquet's record consumer, column by column in
+ * {@link EventSchema}'s order (no intermediate object model). String values are slices of the
+ * record's wire bytes, handed over as reused arrays: Parquet copies what it keeps (dictionary
+ * entries, min/max). Empty strings and values of absent messages are written as nulls; an enum
+ * number the code does not know is written {@code UNRECOGNIZED}, as generated code names it.
  */
 final class EnrichedEventWriteSupport extends WriteSupport<EnrichedEventWriteSupport.Row> {
 
   /** One record with where it came from. */
   record Row(WireEvent event, Binary topic, int partition, long offset) {}
 
-  private static final Binary[] TRANSPORTS = names(Transport.values().length, Transport::forNumber);
-  private static final Binary[] CLICK_ID_TYPES = names(ClickIdType.values().length, ClickIdType::forNumber);
-  private static final Binary[] REFERRER_CLASSES = names(ReferrerClass.values().length, ReferrerClass::forNumber);
-  /** What generated code names an enum number it does not know. */
+  private static final EventColumn[] COLUMNS = WireEvent.COLUMNS;
+  private static final String[] NAMES = new String[COLUMNS.length];
+  /** An enum column's constant names by number. */
+  private static final Binary[][] ENUM_NAMES = new Binary[COLUMNS.length][];
   private static final Binary UNRECOGNIZED = Binary.fromString("UNRECOGNIZED");
 
+  static {
+    for (int c = 0; c < COLUMNS.length; c++) {
+      NAMES[c] = EventSchema.SCHEMA.getFieldName(c);
+      if (!NAMES[c].equals(COLUMNS[c].name())) {
+        throw new IllegalStateException("column " + c + " is " + COLUMNS[c].name() + ", the schema's " + NAMES[c]);
+      }
+      if (COLUMNS[c].type() == ColumnType.ENUM_NAME) {
+        List<FieldDescriptor> path = COLUMNS[c].descriptors();
+        ENUM_NAMES[c] = names(path.get(path.size() - 1).getEnumType());
+      }
+    }
+  }
+
   private RecordConsumer out;
-  private int index;
 
   @Override
   public WriteContext init(Configuration configuration) {
@@ -52,130 +67,121 @@ final class EnrichedEventWriteSupport extends WriteSupport<EnrichedEventWriteSup
   public void write(Row row) {
     WireEvent e = row.event();
     out.startMessage();
-    index = 0;
-    required(e, WireEvent.EVENT_ID);
-    required(e, WireEvent.EVENT_TYPE);
-    required(e, WireEvent.SCHEMA_VERSION);
-    timestamp(e.occurredAt);
-    required(e, WireEvent.SOURCE);
-    for (int i = 0; i < 7; i++) {
-      string(e, WireEvent.CONTEXT + i);
-    }
-    timestamp(e.receivedAt);
-    for (int i = 0; i < 4; i++) {
-      string(e, WireEvent.METADATA + i);
-    }
-    enumName(e.hasMetadata, TRANSPORTS, e.transport);
-    if (e.hasMetadata) {
-      out.startField("batch_index", index);
-      out.addInteger(e.batchIndex);
-      out.endField("batch_index", index);
-    }
-    index++;
-    string(e, WireEvent.REPLAY_ID);
-    for (int i = 0; i < 6; i++) {
-      string(e, WireEvent.USER_AGENT + i);
-    }
-    for (int i = 0; i < 6; i++) {
-      string(e, WireEvent.CAMPAIGN + i);
-    }
-    enumName(e.hasCampaign, CLICK_ID_TYPES, e.clickIdType);
-    enumName(e.hasReferrer, REFERRER_CLASSES, e.referrerClass);
-    for (int i = 0; i < 3; i++) {
-      string(e, WireEvent.REFERRER + i);
-    }
-    string(e, WireEvent.ANONYMIZED_IP);
-    if (e.hasBot) {
-      out.startField("bot_score", index);
-      out.addDouble(e.botScore);
-      out.endField("bot_score", index);
-      out.startField("is_bot", index + 1);
-      out.addBoolean(e.isBot);
-      out.endField("is_bot", index + 1);
-    }
-    index += 2;
-    string(e, WireEvent.BOT_MODEL_VERSION);
-    string(e, WireEvent.ENRICHMENT_VERSION);
-    if (e.appliedCount() > 0) {
-      out.startField("enrichments_applied", index);
-      out.startGroup();
-      out.startField("list", 0);
-      for (int i = 0; i < e.appliedCount(); i++) {
-        out.startGroup();
-        out.startField("element", 0);
-        out.addBinary(Binary.fromReusedByteArray(e.bytes(), e.appliedStart(i), e.appliedLength(i)));
-        out.endField("element", 0);
-        out.endGroup();
+    for (int c = 0; c < COLUMNS.length; c++) {
+      EventColumn column = COLUMNS[c];
+      if (column.isLineage()) {
+        lineage(c, row);
+        continue;
       }
-      out.endField("list", 0);
-      out.endGroup();
-      out.endField("enrichments_applied", index);
+      switch (column.type()) {
+        case STRING, JSON -> {
+          if (column.required() || e.length(c) > 0) {
+            start(c);
+            out.addBinary(Binary.fromReusedByteArray(e.bytes(), e.start(c), e.length(c)));
+            end(c);
+          }
+        }
+        case ENUM_NAME -> {
+          if (e.present(c)) {
+            start(c);
+            out.addBinary(enumName(c, e.number(c)));
+            end(c);
+          }
+        }
+        case TIMESTAMP -> {
+          if (e.present(c)) {
+            start(c);
+            out.addLong(e.micros(c));
+            end(c);
+          }
+        }
+        case INT32 -> {
+          if (e.present(c)) {
+            start(c);
+            out.addInteger((int) e.number(c));
+            end(c);
+          }
+        }
+        case INT64 -> {
+          if (e.present(c)) {
+            start(c);
+            out.addLong(e.number(c));
+            end(c);
+          }
+        }
+        case DOUBLE -> {
+          if (e.present(c)) {
+            start(c);
+            out.addDouble(e.doubleValue(c));
+            end(c);
+          }
+        }
+        case BOOLEAN -> {
+          if (e.present(c)) {
+            start(c);
+            out.addBoolean(e.number(c) != 0);
+            end(c);
+          }
+        }
+        case STRING_LIST -> {
+          if (e.listCount(c) > 0) {
+            list(c, e);
+          }
+        }
+      }
     }
-    index++;
-    timestamp(e.enrichedAt);
-    required(e, WireEvent.PAYLOAD_JSON);
-    out.startField("kafka_topic", index);
-    out.addBinary(row.topic());
-    out.endField("kafka_topic", index);
-    index++;
-    out.startField("kafka_partition", index);
-    out.addInteger(row.partition());
-    out.endField("kafka_partition", index);
-    index++;
-    out.startField("kafka_offset", index);
-    out.addLong(row.offset());
-    out.endField("kafka_offset", index);
-    index++;
     out.endMessage();
   }
 
-  /** A required string column: absent is the empty string, as proto3 reads it. */
-  private void required(WireEvent e, int slot) {
-    value(Binary.fromReusedByteArray(e.bytes(), e.start(slot), e.length(slot)));
-  }
-
-  private void string(WireEvent e, int slot) {
-    if (e.length(slot) > 0) {
-      value(Binary.fromReusedByteArray(e.bytes(), e.start(slot), e.length(slot)));
-    } else {
-      index++;
+  /** The Kafka coordinates: not in the message, but where the row came from. */
+  private void lineage(int c, Row row) {
+    start(c);
+    switch (COLUMNS[c].field()) {
+      case "kafka.topic" -> out.addBinary(row.topic());
+      case "kafka.partition" -> out.addInteger(row.partition());
+      case "kafka.offset" -> out.addLong(row.offset());
+      default -> throw new IllegalStateException("no lineage value " + COLUMNS[c].field());
     }
+    end(c);
   }
 
-  /** The enum's name when its message is present (the zero value included), else null. */
-  private void enumName(boolean present, Binary[] names, int number) {
-    if (present) {
-      value(number >= 0 && number < names.length && names[number] != null ? names[number] : UNRECOGNIZED);
-    } else {
-      index++;
+  private void list(int c, WireEvent e) {
+    start(c);
+    out.startGroup();
+    out.startField("list", 0);
+    for (int i = 0; i < e.listCount(c); i++) {
+      out.startGroup();
+      out.startField("element", 0);
+      out.addBinary(Binary.fromReusedByteArray(e.bytes(), e.listStart(c, i), e.listLength(c, i)));
+      out.endField("element", 0);
+      out.endGroup();
     }
+    out.endField("list", 0);
+    out.endGroup();
+    end(c);
   }
 
-  private void value(Binary value) {
-    String field = EventSchema.SCHEMA.getFieldName(index);
-    out.startField(field, index);
-    out.addBinary(value);
-    out.endField(field, index);
-    index++;
+  private void start(int c) {
+    out.startField(NAMES[c], c);
   }
 
-  private void timestamp(WireEvent.Time time) {
-    if (time.present) {
-      String field = EventSchema.SCHEMA.getFieldName(index);
-      out.startField(field, index);
-      out.addLong(time.micros());
-      out.endField(field, index);
-    }
-    index++;
+  private void end(int c) {
+    out.endField(NAMES[c], c);
   }
 
-  /** Each known number's name; enums here are numbered densely from 0. */
-  private static Binary[] names(int count, IntFunction<? extends Enum<?>> forNumber) {
-    Binary[] names = new Binary[count];
-    for (int i = 0; i < count; i++) {
-      Enum<?> value = forNumber.apply(i);
-      names[i] = value == null ? null
-          : Binary.fromConstantByteArray(value.name().getBytes(StandardCharsets.UTF_8));
+  private static Binary enumName(int c, long number) {
+    Binary[] names = ENUM_NAMES[c];
+    return number >= 0 && number < names.length && names[(int) number] != null ? names[(int) number] : UNRECOGNIZED;
+  }
+
+  /** Each known number's name, by number. */
+  private static Binary[] names(EnumDescriptor type) {
+    int max = type.getValues().stream().mapToInt(EnumValueDescriptor::getNumber).max().orElse(-1);
+    Binary[] names = new Binary[max + 1];
+    for (EnumValueDescriptor value : type.getValues()) {
+      if (value.getNumber() >= 0) {
+        names[value.getNumber()] = Binary.fromConstantByteArray(value.getName().getBytes(StandardCharsets.UTF_8));
+      }
     }
     return names;
   }

@@ -1,102 +1,86 @@
 package dev.millrace.batch.parquet;
 
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
+import dev.millrace.proto.columns.EventColumn;
+import dev.millrace.proto.columns.EventColumn.ColumnType;
+import dev.millrace.proto.columns.EventColumns;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * One {@code millrace.v1.EnrichedEvent} read in place from its protobuf wire bytes: every column's
- * value is a slice of the record's own bytes, so no message objects are built and no string is
- * decoded from UTF-8 only to be encoded again for Parquet. Decoding into {@code EnrichedEvent} cost
- * the loader as much CPU as a fifth of the Parquet encoding.
+ * One {@code millrace.v1.EnrichedEvent} read in place from its protobuf wire bytes into the columns
+ * of {@link EventColumns}: every string column's value is a slice of the record's own bytes, so no
+ * message objects are built and no string is decoded from UTF-8 only to be encoded again for
+ * Parquet. Decoding into {@code EnrichedEvent} cost the loader as much CPU as a fifth of the Parquet
+ * encoding.
  *
- * <p>The rules are protobuf's: a field seen twice keeps its last value (a sub-message seen twice is
- * merged), unknown fields and fields of an unexpected wire type are skipped, and strings must be
- * valid UTF-8; malformed bytes throw {@link InvalidProtocolBufferException}, as
+ * <p>Which field feeds which column is read from the columns' proto paths once, into a table per
+ * message type ({@link Message}); a field without a column is skipped like an unknown one. The rules
+ * are protobuf's: a field seen twice keeps its last value (a sub-message seen twice is merged, a
+ * repeated field appends), unknown fields and fields of an unexpected wire type are skipped, and
+ * strings must be valid UTF-8; malformed bytes throw {@link InvalidProtocolBufferException}, as
  * {@code EnrichedEvent.parseFrom} would. {@code WireEventTest} holds it to the generated parser.
+ *
+ * <p>A number, boolean or enum column is present when the message that holds it is (proto3 does not
+ * tell an unset zero from a zero); a string column when it is not empty; a timestamp column when its
+ * {@code Timestamp} message is there.
  *
  * <p>One instance is reused for record after record by one thread; {@link #parse} resets it.
  */
 public final class WireEvent {
 
-  // String columns, by their slot.
-  static final int EVENT_ID = 0;
-  static final int EVENT_TYPE = 1;
-  static final int SCHEMA_VERSION = 2;
-  static final int SOURCE = 3;
-  static final int PAYLOAD_JSON = 4;
-  /** Context fields 1..7: user_agent, ip, page_url, referrer, user_id, anonymous_id, locale. */
-  static final int CONTEXT = 5;
-  /** Metadata fields 2..5: collector_instance, request_id, client_ip, write_key_id. */
-  static final int METADATA = CONTEXT + 7;
-  /** User agent fields 1..6. */
-  static final int USER_AGENT = METADATA + 4;
-  /** Campaign fields 1..6: source, medium, name, term, content, click_id. */
-  static final int CAMPAIGN = USER_AGENT + 6;
-  /** Referrer fields 2..4: name, host, search_term. */
-  static final int REFERRER = CAMPAIGN + 6;
-  static final int ANONYMIZED_IP = REFERRER + 3;
-  static final int BOT_MODEL_VERSION = ANONYMIZED_IP + 1;
-  static final int ENRICHMENT_VERSION = BOT_MODEL_VERSION + 1;
-  /** Metadata field 8. */
-  static final int REPLAY_ID = ENRICHMENT_VERSION + 1;
-  private static final int SLOTS = REPLAY_ID + 1;
+  /** The columns, in {@link EventColumns#ALL}'s order: a column's index is its slot here. */
+  static final EventColumn[] COLUMNS = EventColumns.ALL.toArray(EventColumn[]::new);
 
-  private static final int LENGTH_DELIMITED = WireFormat.WIRETYPE_LENGTH_DELIMITED;
-  private static final int VARINT = WireFormat.WIRETYPE_VARINT;
+  /** Every message type of the tree, by its id. */
+  private static final List<Message> MESSAGES = new ArrayList<>();
+  private static final Message ROOT = Message.create();
+
+  static {
+    for (int c = 0; c < COLUMNS.length; c++) {
+      if (!COLUMNS[c].isLineage()) {
+        ROOT.add(COLUMNS[c].descriptors(), 0, c);
+      }
+    }
+  }
+
+  private static final int EVENT_TYPE = slot("event_type");
+  private static final int OCCURRED_AT = slot("occurred_at");
+  private static final int RECEIVED_AT = slot("received_at");
+  private static final int RAW = ROOT.child("raw").id;
+  private static final int EVENT = ROOT.child("raw").child("event").id;
+
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private byte[] bytes;
-  private final int[] start = new int[SLOTS];
-  private final int[] length = new int[SLOTS];
-  private int[] appliedStart = new int[8];
-  private int[] appliedLength = new int[8];
-  private int appliedCount;
+  private final int[] start = new int[COLUMNS.length];
+  private final int[] length = new int[COLUMNS.length];
+  /** Varints as read, a double's bits, a timestamp's seconds. */
+  private final long[] number = new long[COLUMNS.length];
+  /** A timestamp's nanos. */
+  private final int[] nanos = new int[COLUMNS.length];
+  private final boolean[] present = new boolean[COLUMNS.length];
+  private final boolean[] seen = new boolean[MESSAGES.size()];
+  private final Slices[] lists = new Slices[COLUMNS.length];
 
-  boolean hasRaw;
-  boolean hasEvent;
-  boolean hasMetadata;
-  boolean hasEnrichment;
-  boolean hasUserAgent;
-  boolean hasCampaign;
-  boolean hasReferrer;
-  boolean hasBot;
-  final Time occurredAt = new Time();
-  final Time receivedAt = new Time();
-  final Time enrichedAt = new Time();
-  int transport;
-  int batchIndex;
-  int clickIdType;
-  int referrerClass;
-  double botScore;
-  boolean isBot;
-
-  /** A {@code google.protobuf.Timestamp} field: present or not, seconds and nanos. */
-  static final class Time {
-    boolean present;
-    long seconds;
-    int nanos;
-
-    long micros() {
-      return seconds * 1_000_000L + nanos / 1_000;
-    }
-
-    long millis() {
-      return seconds * 1_000L + nanos / 1_000_000;
-    }
-
-    private void clear() {
-      present = false;
-      seconds = 0;
-      nanos = 0;
+  public WireEvent() {
+    for (int c = 0; c < COLUMNS.length; c++) {
+      if (COLUMNS[c].type() == ColumnType.STRING_LIST) {
+        lists[c] = new Slices();
+      }
     }
   }
 
@@ -105,18 +89,18 @@ public final class WireEvent {
     bytes = value;
     Arrays.fill(start, 0);
     Arrays.fill(length, 0);
-    appliedCount = 0;
-    hasRaw = hasEvent = hasMetadata = hasEnrichment = false;
-    hasUserAgent = hasCampaign = hasReferrer = hasBot = false;
-    occurredAt.clear();
-    receivedAt.clear();
-    enrichedAt.clear();
-    transport = batchIndex = clickIdType = referrerClass = 0;
-    botScore = 0;
-    isBot = false;
+    Arrays.fill(number, 0);
+    Arrays.fill(nanos, 0);
+    Arrays.fill(present, false);
+    Arrays.fill(seen, false);
+    for (Slices list : lists) {
+      if (list != null) {
+        list.count = 0;
+      }
+    }
     CodedInputStream in = CodedInputStream.newInstance(value);
     try {
-      enrichedEvent(in);
+      fields(in, ROOT);
     } catch (InvalidProtocolBufferException e) {
       throw e;
     } catch (IOException e) {
@@ -126,7 +110,7 @@ public final class WireEvent {
 
   /** Whether the record carries a raw event, which every loadable record does. */
   public boolean hasRawEvent() {
-    return hasRaw && hasEvent;
+    return seen[RAW] && seen[EVENT];
   }
 
   /** The event type, as a string: the partition value. */
@@ -136,227 +120,215 @@ public final class WireEvent {
 
   /** Epoch milliseconds of the collector's received-at; {@code fallback} when it is absent. */
   public long receivedAtMillis(long fallback) {
-    return receivedAt.present ? receivedAt.millis() : fallback;
+    return present[RECEIVED_AT] ? millis(RECEIVED_AT) : fallback;
   }
 
   /** Epoch milliseconds of the producer's occurred-at; {@code fallback} when it is absent. */
   public long occurredAtMillis(long fallback) {
-    return occurredAt.present ? occurredAt.millis() : fallback;
+    return present[OCCURRED_AT] ? millis(OCCURRED_AT) : fallback;
   }
 
   byte[] bytes() {
     return bytes;
   }
 
-  int start(int slot) {
-    return start[slot];
+  int start(int column) {
+    return start[column];
   }
 
   /** The string's length in bytes; 0 when absent or empty (proto3 does not tell them apart). */
-  int length(int slot) {
-    return length[slot];
+  int length(int column) {
+    return length[column];
   }
 
-  int appliedCount() {
-    return appliedCount;
+  /** Whether a number, boolean, enum or timestamp column has a value. */
+  boolean present(int column) {
+    return present[column];
   }
 
-  int appliedStart(int i) {
-    return appliedStart[i];
+  /** A varint column's value: an enum's number, an integer, a boolean as 0 or 1. */
+  long number(int column) {
+    return number[column];
   }
 
-  int appliedLength(int i) {
-    return appliedLength[i];
+  double doubleValue(int column) {
+    return Double.longBitsToDouble(number[column]);
   }
 
-  // ---- the messages, field by field -----------------------------------------------------------
+  /** A timestamp column in UTC microseconds. */
+  long micros(int column) {
+    return number[column] * 1_000_000L + nanos[column] / 1_000;
+  }
 
-  private void enrichedEvent(CodedInputStream in) throws IOException {
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      switch (tag) {
-        case (1 << 3) | LENGTH_DELIMITED -> {
-          hasRaw = true;
-          message(in, this::rawEvent);
+  private long millis(int column) {
+    return number[column] * 1_000L + nanos[column] / 1_000_000;
+  }
+
+  int listCount(int column) {
+    return lists[column].count;
+  }
+
+  int listStart(int column, int i) {
+    return lists[column].start[i];
+  }
+
+  int listLength(int column, int i) {
+    return lists[column].length[i];
+  }
+
+  private static int slot(String name) {
+    return EventColumns.ALL.indexOf(EventColumns.named(name));
+  }
+
+  /** The slices of a repeated string field. */
+  private static final class Slices {
+    int[] start = new int[8];
+    int[] length = new int[8];
+    int count;
+
+    void add(int at, int n) {
+      if (count == start.length) {
+        start = Arrays.copyOf(start, count * 2);
+        length = Arrays.copyOf(length, count * 2);
+      }
+      start[count] = at;
+      length[count] = n;
+      count++;
+    }
+  }
+
+  // ---- which field feeds which column --------------------------------------------------------
+
+  /** How a field is read. */
+  private enum Read {
+    SKIP(-1),
+    STRING(WireFormat.WIRETYPE_LENGTH_DELIMITED),
+    STRINGS(WireFormat.WIRETYPE_LENGTH_DELIMITED),
+    VARINT(WireFormat.WIRETYPE_VARINT),
+    FIXED64(WireFormat.WIRETYPE_FIXED64),
+    TIMESTAMP(WireFormat.WIRETYPE_LENGTH_DELIMITED),
+    MESSAGE(WireFormat.WIRETYPE_LENGTH_DELIMITED);
+
+    final int wireType;
+
+    Read(int wireType) {
+      this.wireType = wireType;
+    }
+  }
+
+  /** A message type on the way to some column: what each of its field numbers is read as. */
+  private static final class Message {
+    final int id;
+    final Map<String, Message> byName = new HashMap<>();
+    Read[] read = new Read[0];
+    int[] column = new int[0];
+    Message[] child = new Message[0];
+    /** The number, boolean and enum columns of this message: present when the message is. */
+    int[] scalars = new int[0];
+
+    private Message(int id) {
+      this.id = id;
+    }
+
+    static Message create() {
+      Message message = new Message(MESSAGES.size());
+      MESSAGES.add(message);
+      return message;
+    }
+
+    Message child(String name) {
+      return byName.get(name);
+    }
+
+    void add(List<FieldDescriptor> path, int depth, int columnIndex) {
+      FieldDescriptor fd = path.get(depth);
+      int n = fd.getNumber();
+      grow(n);
+      if (depth < path.size() - 1) {
+        Message next = byName.get(fd.getName());
+        if (next == null) {
+          next = create();
+          byName.put(fd.getName(), next);
+          read[n] = Read.MESSAGE;
+          child[n] = next;
         }
-        case (2 << 3) | LENGTH_DELIMITED -> {
-          hasEnrichment = true;
-          message(in, this::enrichment);
-        }
-        case (3 << 3) | LENGTH_DELIMITED -> timestamp(in, enrichedAt);
-        default -> skip(in, tag);
+        next.add(path, depth + 1, columnIndex);
+        return;
+      }
+      column[n] = columnIndex;
+      read[n] = switch (COLUMNS[columnIndex].type()) {
+        case STRING, JSON -> Read.STRING;
+        case STRING_LIST -> Read.STRINGS;
+        case TIMESTAMP -> Read.TIMESTAMP;
+        case DOUBLE -> Read.FIXED64;
+        case ENUM_NAME, INT32, INT64, BOOLEAN -> Read.VARINT;
+      };
+      if (read[n] == Read.VARINT || read[n] == Read.FIXED64) {
+        scalars = Arrays.copyOf(scalars, scalars.length + 1);
+        scalars[scalars.length - 1] = columnIndex;
+      }
+    }
+
+    private void grow(int fieldNumber) {
+      if (fieldNumber >= read.length) {
+        int old = read.length;
+        read = Arrays.copyOf(read, fieldNumber + 1);
+        Arrays.fill(read, old, read.length, Read.SKIP);
+        column = Arrays.copyOf(column, fieldNumber + 1);
+        child = Arrays.copyOf(child, fieldNumber + 1);
       }
     }
   }
 
-  private void rawEvent(CodedInputStream in) throws IOException {
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      switch (tag) {
-        case (1 << 3) | LENGTH_DELIMITED -> {
-          hasEvent = true;
-          message(in, this::event);
-        }
-        case (2 << 3) | LENGTH_DELIMITED -> {
-          hasMetadata = true;
-          message(in, this::metadata);
-        }
-        default -> skip(in, tag);
-      }
-    }
-  }
+  // ---- reading -------------------------------------------------------------------------------
 
-  private void event(CodedInputStream in) throws IOException {
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      switch (tag) {
-        case (1 << 3) | LENGTH_DELIMITED -> string(in, EVENT_ID);
-        case (2 << 3) | LENGTH_DELIMITED -> string(in, EVENT_TYPE);
-        case (3 << 3) | LENGTH_DELIMITED -> string(in, SCHEMA_VERSION);
-        case (4 << 3) | LENGTH_DELIMITED -> timestamp(in, occurredAt);
-        case (5 << 3) | LENGTH_DELIMITED -> string(in, SOURCE);
-        case (6 << 3) | LENGTH_DELIMITED -> strings(in, CONTEXT, 1, 7);
-        case (7 << 3) | LENGTH_DELIMITED -> string(in, PAYLOAD_JSON);
-        default -> skip(in, tag);
-      }
+  private void fields(CodedInputStream in, Message message) throws IOException {
+    seen[message.id] = true;
+    for (int c : message.scalars) {
+      present[c] = true;
     }
-  }
-
-  private void metadata(CodedInputStream in) throws IOException {
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      int field = WireFormat.getTagFieldNumber(tag);
-      if (tag == ((1 << 3) | LENGTH_DELIMITED)) {
-        timestamp(in, receivedAt);
-      } else if (field >= 2 && field <= 5 && WireFormat.getTagWireType(tag) == LENGTH_DELIMITED) {
-        string(in, METADATA + field - 2);
-      } else if (tag == ((6 << 3) | VARINT)) {
-        transport = in.readEnum();
-      } else if (tag == ((7 << 3) | VARINT)) {
-        batchIndex = in.readInt32();
-      } else if (tag == ((8 << 3) | LENGTH_DELIMITED)) {
-        string(in, REPLAY_ID);
-      } else {
+      int n = WireFormat.getTagFieldNumber(tag);
+      Read read = n < message.read.length ? message.read[n] : Read.SKIP;
+      if (read == Read.SKIP || WireFormat.getTagWireType(tag) != read.wireType) {
         skip(in, tag);
+        continue;
+      }
+      int c = message.column[n];
+      switch (read) {
+        case STRING -> {
+          int at = utf8(in);
+          start[c] = at;
+          length[c] = in.getTotalBytesRead() - at;
+        }
+        case STRINGS -> {
+          int at = utf8(in);
+          lists[c].add(at, in.getTotalBytesRead() - at);
+        }
+        case VARINT -> number[c] = in.readRawVarint64();
+        case FIXED64 -> number[c] = in.readRawLittleEndian64();
+        case TIMESTAMP -> timestamp(in, c);
+        case MESSAGE -> {
+          int limit = in.pushLimit(in.readRawVarint32());
+          fields(in, message.child[n]);
+          in.popLimit(limit);
+        }
+        case SKIP -> throw new AssertionError();
       }
     }
   }
 
-  private void enrichment(CodedInputStream in) throws IOException {
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      switch (tag) {
-        case (1 << 3) | LENGTH_DELIMITED -> {
-          hasUserAgent = true;
-          strings(in, USER_AGENT, 1, 6);
-        }
-        case (2 << 3) | LENGTH_DELIMITED -> {
-          hasCampaign = true;
-          message(in, this::campaign);
-        }
-        case (3 << 3) | LENGTH_DELIMITED -> {
-          hasReferrer = true;
-          message(in, this::referrer);
-        }
-        case (4 << 3) | LENGTH_DELIMITED -> string(in, ANONYMIZED_IP);
-        case (5 << 3) | LENGTH_DELIMITED -> {
-          hasBot = true;
-          message(in, this::bot);
-        }
-        case (6 << 3) | LENGTH_DELIMITED -> string(in, ENRICHMENT_VERSION);
-        case (7 << 3) | LENGTH_DELIMITED -> applied(in);
-        default -> skip(in, tag);
-      }
-    }
-  }
-
-  private void campaign(CodedInputStream in) throws IOException {
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      int field = WireFormat.getTagFieldNumber(tag);
-      if (field >= 1 && field <= 6 && WireFormat.getTagWireType(tag) == LENGTH_DELIMITED) {
-        string(in, CAMPAIGN + field - 1);
-      } else if (tag == ((7 << 3) | VARINT)) {
-        clickIdType = in.readEnum();
-      } else {
-        skip(in, tag);
-      }
-    }
-  }
-
-  private void referrer(CodedInputStream in) throws IOException {
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      int field = WireFormat.getTagFieldNumber(tag);
-      if (tag == ((1 << 3) | VARINT)) {
-        referrerClass = in.readEnum();
-      } else if (field >= 2 && field <= 4 && WireFormat.getTagWireType(tag) == LENGTH_DELIMITED) {
-        string(in, REFERRER + field - 2);
-      } else {
-        skip(in, tag);
-      }
-    }
-  }
-
-  private void bot(CodedInputStream in) throws IOException {
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      switch (tag) {
-        case (1 << 3) | WireFormat.WIRETYPE_FIXED64 -> botScore = in.readDouble();
-        case (2 << 3) | VARINT -> isBot = in.readBool();
-        case (3 << 3) | LENGTH_DELIMITED -> string(in, BOT_MODEL_VERSION);
-        default -> skip(in, tag);
-      }
-    }
-  }
-
-  /** A message made only of string fields {@code first..last}, stored from {@code slot} on. */
-  private void strings(CodedInputStream in, int slot, int first, int last) throws IOException {
-    message(in, body -> {
-      for (int tag = body.readTag(); tag != 0; tag = body.readTag()) {
-        int field = WireFormat.getTagFieldNumber(tag);
-        if (field >= first && field <= last && WireFormat.getTagWireType(tag) == LENGTH_DELIMITED) {
-          string(body, slot + field - first);
-        } else {
-          skip(body, tag);
-        }
-      }
-    });
-  }
-
-  private void timestamp(CodedInputStream in, Time time) throws IOException {
-    time.present = true;
-    message(in, body -> {
-      for (int tag = body.readTag(); tag != 0; tag = body.readTag()) {
-        switch (tag) {
-          case (1 << 3) | VARINT -> time.seconds = body.readInt64();
-          case (2 << 3) | VARINT -> time.nanos = body.readInt32();
-          default -> skip(body, tag);
-        }
-      }
-    });
-  }
-
-  /** The fields of one embedded message. */
-  private interface Fields {
-    void read(CodedInputStream in) throws IOException;
-  }
-
-  /** Reads an embedded message: its length, then its fields up to that length. */
-  private static void message(CodedInputStream in, Fields fields) throws IOException {
+  private void timestamp(CodedInputStream in, int c) throws IOException {
+    present[c] = true;
     int limit = in.pushLimit(in.readRawVarint32());
-    fields.read(in);
-    in.popLimit(limit);
-  }
-
-  private void string(CodedInputStream in, int slot) throws IOException {
-    int at = utf8(in);
-    start[slot] = at;
-    length[slot] = in.getTotalBytesRead() - at;
-  }
-
-  private void applied(CodedInputStream in) throws IOException {
-    int at = utf8(in);
-    int n = in.getTotalBytesRead() - at;
-    if (appliedCount == appliedStart.length) {
-      appliedStart = Arrays.copyOf(appliedStart, appliedCount * 2);
-      appliedLength = Arrays.copyOf(appliedLength, appliedCount * 2);
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      switch (tag) {
+        case (1 << 3) | WireFormat.WIRETYPE_VARINT -> number[c] = in.readInt64();
+        case (2 << 3) | WireFormat.WIRETYPE_VARINT -> nanos[c] = in.readInt32();
+        default -> skip(in, tag);
+      }
     }
-    appliedStart[appliedCount] = at;
-    appliedLength[appliedCount] = n;
-    appliedCount++;
+    in.popLimit(limit);
   }
 
   /** Steps over a length-delimited UTF-8 value and returns where it starts; it ends where the input now is. */

@@ -8,6 +8,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import dev.millrace.batch.config.BatchProperties;
 import dev.millrace.batch.support.ParquetRows;
+import dev.millrace.proto.columns.EventColumns;
 import dev.millrace.proto.v1.BotScore;
 import dev.millrace.proto.v1.Campaign;
 import dev.millrace.proto.v1.CollectorMetadata;
@@ -195,15 +196,15 @@ class WireEventTest {
       if (wire.hasRawEvent()) {
         assertThat(wire.eventType()).isEqualTo(event.getRaw().getEvent().getEventType());
       }
-      assertThat(slice(wire, WireEvent.EVENT_ID)).isEqualTo(event.getRaw().getEvent().getEventId());
-      assertThat(slice(wire, WireEvent.PAYLOAD_JSON)).isEqualTo(event.getRaw().getEvent().getPayloadJson());
-      assertThat(slice(wire, WireEvent.CONTEXT + 2)).isEqualTo(event.getRaw().getEvent().getContext().getPageUrl());
+      assertThat(slice(wire, column("event_id"))).isEqualTo(event.getRaw().getEvent().getEventId());
+      assertThat(slice(wire, column("payload_json"))).isEqualTo(event.getRaw().getEvent().getPayloadJson());
+      assertThat(slice(wire, column("page_url"))).isEqualTo(event.getRaw().getEvent().getContext().getPageUrl());
       assertThat(wire.receivedAtMillis(-1)).isEqualTo(event.getRaw().getMetadata().hasReceivedAt()
           ? millis(event.getRaw().getMetadata().getReceivedAt()) : -1);
-      assertThat(wire.transport).isEqualTo(event.getRaw().getMetadata().getTransportValue());
-      assertThat(wire.hasBot).isEqualTo(event.getEnrichment().hasBot());
-      assertThat(wire.botScore).isEqualTo(event.getEnrichment().getBot().getScore());
-      assertThat(wire.appliedCount()).isEqualTo(event.getEnrichment().getAppliedCount());
+      assertThat((int) wire.number(column("transport"))).isEqualTo(event.getRaw().getMetadata().getTransportValue());
+      assertThat(wire.present(column("bot_score"))).isEqualTo(event.getEnrichment().hasBot());
+      assertThat(wire.doubleValue(column("bot_score"))).isEqualTo(event.getEnrichment().getBot().getScore());
+      assertThat(wire.listCount(column("enrichments_applied"))).isEqualTo(event.getEnrichment().getAppliedCount());
     }
     // Both outcomes were exercised, many times.
     assertThat(rejected).isGreaterThan(500);
@@ -313,6 +314,10 @@ class WireEventTest {
 
   private static long millis(Timestamp t) {
     return t.getSeconds() * 1_000L + t.getNanos() / 1_000_000;
+  }
+
+  private static int column(String name) {
+    return EventColumns.ALL.indexOf(EventColumns.named(name));
   }
 
   private static String slice(WireEvent wire, int slot) {

@@ -10,52 +10,8 @@ package dev.millrace.curation.catalog;
  */
 public final class TableSchemas {
 
-  public static final String EVENTS = """
-      ds date COMMENT 'day of the raw partition the event was read from (received_at day by default, occurred_at day when the batch loader partitions by it)',
-      event_id string COMMENT 'the producer event id (UUID); unique in the table',
-      event_type string COMMENT 'event type, e.g. page_view',
-      schema_version string COMMENT 'SchemaVer of the payload, e.g. 1-0-0',
-      occurred_at timestamp COMMENT 'when the event happened, by the producer clock (UTC)',
-      received_at timestamp COMMENT 'when the collector received it (UTC); the earliest copy is kept',
-      enriched_at timestamp COMMENT 'when the enricher wrote it (UTC)',
-      late boolean COMMENT 'occurred_at is more than late.after before received_at',
-      source string COMMENT 'the producing app or site',
-      page_url string COMMENT 'page URL',
-      page_host string COMMENT 'host of page_url',
-      page_path string COMMENT 'path of page_url',
-      referrer_url string COMMENT 'referrer URL',
-      referrer_class string COMMENT 'referrer class: internal, search, social, email, paid, unknown, ...',
-      referrer_host string COMMENT 'referrer host',
-      referrer_name string COMMENT 'known referrer name, e.g. Google',
-      referrer_search_term string COMMENT 'search term from the referrer, when it carries one',
-      utm_source string COMMENT 'utm_source of the page URL',
-      utm_medium string COMMENT 'utm_medium',
-      utm_campaign string COMMENT 'utm_campaign',
-      utm_term string COMMENT 'utm_term',
-      utm_content string COMMENT 'utm_content',
-      click_id string COMMENT 'ad click id (gclid, fbclid, ...)',
-      click_id_type string COMMENT 'which click id parameter it came from',
-      device_class string COMMENT 'device class from the user agent, e.g. Desktop, Phone',
-      os_name string COMMENT 'operating system',
-      os_version string COMMENT 'operating system version',
-      agent_name string COMMENT 'browser or app',
-      agent_version string COMMENT 'browser or app version',
-      agent_class string COMMENT 'agent class, e.g. Browser, Robot',
-      anonymized_ip string COMMENT 'client IP with the host part removed',
-      bot_score double COMMENT 'bot likelihood, 0 to 1',
-      is_bot boolean COMMENT 'the enrichment flagged the event as a bot',
-      bot_model_version string COMMENT 'version of the bot model',
-      user_id string COMMENT 'pseudonymised user id',
-      anonymous_id string COMMENT 'device or browser id set by the tracker',
-      session_id string COMMENT 'session of the anonymous id (sessions.session_id); null without an anonymous id',
-      locale string COMMENT 'locale sent by the client',
-      collector_instance string COMMENT 'collector instance that accepted the event',
-      transport string COMMENT 'REST or GRPC',
-      payload_json string COMMENT 'the event payload, JSON text exactly as sent',
-      kafka_topic string COMMENT 'lineage: topic of the enriched record',
-      kafka_partition int COMMENT 'lineage: partition',
-      kafka_offset bigint COMMENT 'lineage: offset'
-      """;
+  /** The curated events: see {@link EventsTable}, which derives them from the flat event's columns. */
+  public static final String EVENTS = EventsTable.ddl();
 
   public static final String SESSIONS = """
       ds date COMMENT 'day the session started (UTC)',

@@ -7,7 +7,11 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.unix_micros;
 
+import dev.millrace.curation.catalog.EventsTable;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -22,59 +26,31 @@ public final class Events {
   private Events() {}
 
   /**
-   * The loader's columns renamed and typed as {@code events} (all but {@code session_id}).
+   * The loader's columns renamed and typed as {@code events} ({@link EventsTable}), all but
+   * {@code session_id}, which {@link Sessions} assigns.
    *
    * @param raw rows of the batch loader's Parquet files with their {@code dt} partition
    * @param lateAfter an event is late when it occurred more than this before it was received
    */
   public static Dataset<Row> flatten(Dataset<Row> raw, Duration lateAfter) {
     long lateMicros = lateAfter.toNanos() / 1_000;
-    Column late = coalesce(
-        unix_micros(col("received_at")).minus(unix_micros(col("occurred_at"))).gt(lit(lateMicros)), lit(false));
-    return raw.select(
-        col("dt").as("ds"),
-        col("event_id"),
-        col("event_type"),
-        col("schema_version"),
-        col("occurred_at"),
-        col("received_at"),
-        col("enriched_at"),
-        late.as("late"),
-        col("source"),
-        col("page_url"),
-        expr("try_parse_url(page_url, 'HOST')").as("page_host"),
-        expr("try_parse_url(page_url, 'PATH')").as("page_path"),
-        col("referrer").as("referrer_url"),
-        col("referrer_class"),
-        col("referrer_host"),
-        col("referrer_name"),
-        col("referrer_search_term"),
-        col("campaign_source").as("utm_source"),
-        col("campaign_medium").as("utm_medium"),
-        col("campaign_name").as("utm_campaign"),
-        col("campaign_term").as("utm_term"),
-        col("campaign_content").as("utm_content"),
-        col("click_id"),
-        col("click_id_type"),
-        col("ua_device_class").as("device_class"),
-        col("ua_os_name").as("os_name"),
-        col("ua_os_version").as("os_version"),
-        col("ua_agent_name").as("agent_name"),
-        col("ua_agent_version").as("agent_version"),
-        col("ua_agent_class").as("agent_class"),
-        col("anonymized_ip"),
-        col("bot_score"),
-        col("is_bot"),
-        col("bot_model_version"),
-        col("user_id"),
-        col("anonymous_id"),
-        col("locale"),
-        col("collector_instance"),
-        col("transport"),
-        col("payload_json"),
-        col("kafka_topic"),
-        col("kafka_partition"),
-        col("kafka_offset"));
+    Map<String, Column> computed = Map.of(
+        "ds", col("dt"),
+        "late", coalesce(
+            unix_micros(col("received_at")).minus(unix_micros(col("occurred_at"))).gt(lit(lateMicros)), lit(false)),
+        "page_host", expr("try_parse_url(page_url, 'HOST')"),
+        "page_path", expr("try_parse_url(page_url, 'PATH')"));
+    List<Column> select = new ArrayList<>();
+    for (EventsTable.Column c : EventsTable.COLUMNS) {
+      if (!c.computed()) {
+        select.add(col(c.source()).as(c.name()));
+      } else if (computed.containsKey(c.name())) {
+        select.add(computed.get(c.name()).as(c.name()));
+      } else if (!c.name().equals("session_id")) {
+        throw new IllegalStateException("events column " + c.name() + " has no expression");
+      }
+    }
+    return raw.select(select.toArray(Column[]::new));
   }
 
   /**
