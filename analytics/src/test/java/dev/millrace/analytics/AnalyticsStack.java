@@ -14,6 +14,8 @@ import dev.millrace.localstack.ElasticsearchServer;
 import dev.millrace.localstack.IcebergCatalog;
 import dev.millrace.localstack.LocalStack;
 import dev.millrace.localstack.TrinoServer;
+import dev.millrace.realtime.config.RealtimeProperties;
+import dev.millrace.realtime.index.IndexTemplates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -35,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.sql.SparkSession;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The servers the analysts' tools run on, once per test JVM: Trino with the shipped {@code curated}
@@ -132,8 +135,12 @@ final class AnalyticsStack {
    * its index templates (its own mapping files, with the aliases Trino's realtime catalog reads).
    */
   private void loadRealtime() {
-    putTemplate("millrace-events", "events-mappings.json");
-    putTemplate("millrace-dead-letters", "dead-letters-mappings.json");
+    // The loader's templates as it installs them (its default names), one replica fewer: one node.
+    RealtimeProperties.Index index = new RealtimeProperties.Index("millrace-events", "millrace-events",
+        "millrace-dead-letters", "millrace-dead-letters", "yyyy.MM.dd", RealtimeProperties.TimeField.RECEIVED_AT,
+        1, 0, 1000, 20, 1024);
+    new IndexTemplates(index, JsonMapper.builder().build()).bodies()
+        .forEach((name, body) -> request("PUT", "/_index_template/" + name, body.toString()));
     String[] types = {"page_view", "page_view", "page_view", "add_to_cart", "purchase"};
     for (int i = 0; i < types.length; i++) {
       // Seconds old: still inside the last 15 minutes when the charts are checked, minutes later.
@@ -169,18 +176,6 @@ final class AnalyticsStack {
     doc.put("failed_at", failedAt.toString());
     deadLetters.add(doc);
     request("PUT", "/millrace-dead-letters-" + DAILY.format(failedAt) + "/_doc/" + id, Json.write(doc));
-  }
-
-  private void putTemplate(String prefix, String mappingFile) {
-    try {
-      String mappings = Files.readString(Path.of("..", "realtime-loader", "src", "main", "resources", "index",
-          mappingFile));
-      String body = "{\"index_patterns\":[\"" + prefix + "-*\"],\"priority\":200,\"template\":{\"mappings\":"
-          + mappings + ",\"aliases\":{\"" + prefix + "\":{}}}}";
-      request("PUT", "/_index_template/" + prefix, body);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private void request(String method, String path, String body) {

@@ -2,18 +2,11 @@ package dev.millrace.realtime.index;
 
 import com.google.protobuf.Timestamp;
 import dev.millrace.proto.DeadLetters;
-import dev.millrace.proto.v1.BotScore;
-import dev.millrace.proto.v1.Campaign;
-import dev.millrace.proto.v1.CollectorMetadata;
-import dev.millrace.proto.v1.Context;
 import dev.millrace.proto.v1.DeadLetter;
 import dev.millrace.proto.v1.EnrichedEvent;
-import dev.millrace.proto.v1.Enrichment;
 import dev.millrace.proto.v1.Event;
 import dev.millrace.proto.v1.ReasonCode;
-import dev.millrace.proto.v1.ReferrerInfo;
 import dev.millrace.proto.v1.Stage;
-import dev.millrace.proto.v1.UserAgentInfo;
 import dev.millrace.proto.v1.Violation;
 import dev.millrace.realtime.config.RealtimeProperties;
 import dev.millrace.realtime.config.RealtimeProperties.TimeField;
@@ -22,7 +15,6 @@ import dev.millrace.realtime.privacy.DeadLetterPrivacy;
 import dev.millrace.realtime.privacy.SanitizedOriginal;
 import dev.millrace.realtime.privacy.SanitizedOriginal.OriginalEvent;
 import java.io.ByteArrayOutputStream;
-import java.time.DateTimeException;
 import java.time.Instant;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
@@ -81,25 +73,7 @@ public final class DocumentMapper {
     ByteArrayOutputStream out = new ByteArrayOutputStream(512 + payload.length() * 2);
     try (JsonGenerator g = json.createGenerator(out)) {
       g.writeStartObject();
-      string(g, "event_id", event.getEventId());
-      string(g, "event_type", event.getEventType());
-      string(g, "schema_version", event.getSchemaVersion());
-      timestamp(g, "occurred_at", event.hasOccurredAt(), event.getOccurredAt());
-      string(g, "source", event.getSource());
-      if (event.hasContext()) {
-        context(g, event.getContext());
-      }
-      if (enriched.getRaw().hasMetadata()) {
-        metadata(g, enriched.getRaw().getMetadata());
-      }
-      if (enriched.hasEnrichment()) {
-        enrichment(g, enriched.getEnrichment());
-      }
-      timestamp(g, "enriched_at", enriched.hasEnrichedAt(), enriched.getEnrichedAt());
-      if (!payload.isEmpty()) {
-        g.writeName("payload");
-        g.writeRawValue(payload);
-      }
+      EventDocument.fields(g, EventDocument.ROOT, enriched);
       kafka(g, origin);
       g.writeEndObject();
     }
@@ -116,7 +90,7 @@ public final class DocumentMapper {
       deadLetterFields(g, deadLetter);
       if (deadLetter.hasMetadata()) {
         // The collector's client IP, as the enrichment would pass it on.
-        metadata(g, privacy.metadata(deadLetter.getMetadata()));
+        EventDocument.metadata(g, privacy.metadata(deadLetter.getMetadata()));
       }
       original(g, privacy.original(deadLetter));
       kafka(g, origin);
@@ -235,7 +209,7 @@ public final class DocumentMapper {
     string(g, "occurred_at", e.occurredAt());
     string(g, "source", e.source());
     if (e.context() != null) {
-      context(g, e.context());
+      EventDocument.context(g, e.context());
     }
     if (e.payloadJson() != null) {
       // Checked to be exactly one JSON object by DeadLetterPrivacy.
@@ -243,7 +217,7 @@ public final class DocumentMapper {
       g.writeRawValue(e.payloadJson());
     }
     if (e.metadata() != null) {
-      metadata(g, e.metadata());
+      EventDocument.metadata(g, e.metadata());
     }
     g.writeEndObject();
   }
@@ -266,7 +240,7 @@ public final class DocumentMapper {
   }
 
   private static Instant indexTime(Timestamp ts, Origin origin) {
-    Instant t = toInstant(ts);
+    Instant t = EventDocument.toInstant(ts);
     if (t == null || t.isBefore(EARLIEST_INDEX_TIME) || t.isAfter(LATEST_INDEX_TIME)) {
       return recordTime(origin);
     }
@@ -275,14 +249,6 @@ public final class DocumentMapper {
 
   private static Instant recordTime(Origin origin) {
     return Instant.ofEpochMilli(Math.max(0, origin.timestampMillis()));
-  }
-
-  private static Instant toInstant(Timestamp ts) {
-    try {
-      return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
-    } catch (DateTimeException | ArithmeticException e) {
-      return null;
-    }
   }
 
   private void checkPayloadIsObject(String payload) throws RejectedDocumentException {
@@ -299,85 +265,6 @@ public final class DocumentMapper {
     }
   }
 
-  private static void context(JsonGenerator g, Context c) {
-    g.writeObjectPropertyStart("context");
-    string(g, "user_agent", c.getUserAgent());
-    string(g, "ip", c.getIp());
-    string(g, "page_url", c.getPageUrl());
-    string(g, "referrer", c.getReferrer());
-    string(g, "user_id", c.getUserId());
-    string(g, "anonymous_id", c.getAnonymousId());
-    string(g, "locale", c.getLocale());
-    g.writeEndObject();
-  }
-
-  private static void metadata(JsonGenerator g, CollectorMetadata m) {
-    g.writeObjectPropertyStart("metadata");
-    timestamp(g, "received_at", m.hasReceivedAt(), m.getReceivedAt());
-    string(g, "collector_instance", m.getCollectorInstance());
-    string(g, "request_id", m.getRequestId());
-    string(g, "client_ip", m.getClientIp());
-    string(g, "write_key_id", m.getWriteKeyId());
-    g.writeStringProperty("transport", m.getTransport().name());
-    g.writeNumberProperty("batch_index", m.getBatchIndex());
-    string(g, "replay_id", m.getReplayId()); // set only on an event re-submitted by millrace replay
-    g.writeEndObject();
-  }
-
-  private static void enrichment(JsonGenerator g, Enrichment e) {
-    g.writeObjectPropertyStart("enrichment");
-    if (e.hasUserAgent()) {
-      UserAgentInfo ua = e.getUserAgent();
-      g.writeObjectPropertyStart("user_agent");
-      string(g, "device_class", ua.getDeviceClass());
-      string(g, "os_name", ua.getOsName());
-      string(g, "os_version", ua.getOsVersion());
-      string(g, "agent_name", ua.getAgentName());
-      string(g, "agent_version", ua.getAgentVersion());
-      string(g, "agent_class", ua.getAgentClass());
-      g.writeEndObject();
-    }
-    if (e.hasCampaign()) {
-      Campaign c = e.getCampaign();
-      g.writeObjectPropertyStart("campaign");
-      string(g, "source", c.getSource());
-      string(g, "medium", c.getMedium());
-      string(g, "name", c.getName());
-      string(g, "term", c.getTerm());
-      string(g, "content", c.getContent());
-      string(g, "click_id", c.getClickId());
-      g.writeStringProperty("click_id_type", c.getClickIdType().name());
-      g.writeEndObject();
-    }
-    if (e.hasReferrer()) {
-      ReferrerInfo r = e.getReferrer();
-      g.writeObjectPropertyStart("referrer");
-      g.writeStringProperty("referrer_class", r.getReferrerClass().name());
-      string(g, "name", r.getName());
-      string(g, "host", r.getHost());
-      string(g, "search_term", r.getSearchTerm());
-      g.writeEndObject();
-    }
-    string(g, "anonymized_ip", e.getAnonymizedIp());
-    if (e.hasBot()) {
-      BotScore b = e.getBot();
-      g.writeObjectPropertyStart("bot");
-      g.writeNumberProperty("score", b.getScore());
-      g.writeBooleanProperty("is_bot", b.getIsBot());
-      string(g, "model_version", b.getModelVersion());
-      g.writeEndObject();
-    }
-    string(g, "enrichment_version", e.getEnrichmentVersion());
-    if (e.getAppliedCount() > 0) {
-      g.writeArrayPropertyStart("applied");
-      for (String name : e.getAppliedList()) {
-        g.writeString(name);
-      }
-      g.writeEndArray();
-    }
-    g.writeEndObject();
-  }
-
   private static void kafka(JsonGenerator g, Origin origin) {
     g.writeObjectPropertyStart("kafka");
     g.writeStringProperty("topic", origin.topic());
@@ -387,19 +274,13 @@ public final class DocumentMapper {
   }
 
   private static void string(JsonGenerator g, String name, String value) {
-    if (!value.isEmpty()) {
-      g.writeStringProperty(name, value);
-    }
+    EventDocument.string(g, name, value);
   }
 
   private static void timestamp(JsonGenerator g, String name, boolean present, Timestamp ts) {
-    if (!present) {
-      return;
+    if (present) {
+      EventDocument.timestamp(g, name, ts);
     }
-    Instant t = toInstant(ts);
-    // An out-of-range time is written as Elasticsearch would see it, so that it refuses the
-    // document and the event is dead-lettered with the reason rather than silently re-dated.
-    g.writeStringProperty(name, t != null ? t.toString() : ts.getSeconds() + "s");
   }
 
   /** The stage without its proto prefix, as analysts type it: {@code ENRICHER}, {@code REALTIME_LOADER}. */

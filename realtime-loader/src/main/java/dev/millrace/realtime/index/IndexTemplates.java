@@ -1,6 +1,7 @@
 package dev.millrace.realtime.index;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import dev.millrace.proto.columns.EventColumn;
 import dev.millrace.realtime.config.RealtimeProperties;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,8 +16,11 @@ import tools.jackson.databind.json.JsonMapper;
  * The composable index templates for the events and dead-letter indexes. Each template carries its
  * alias, so every daily index Elasticsearch creates on first write joins the alias, and explicit
  * mappings with {@code dynamic: false}: fields the loader does not know stay in {@code _source} but
- * never add to the mapping. Installed (overwritten) at every start, so a new loader version's
- * mapping applies from the next daily index.
+ * never add to the mapping. The events mapping is derived from the flat event's columns
+ * ({@link EventDocument}); the dead letters' is their own fields
+ * ({@code index/dead-letters-mappings.json}) plus the collector's {@code metadata} and the
+ * {@code kafka} coordinates, mapped as in events. Installed (overwritten) at every start, so a new
+ * loader version's mapping applies from the next daily index.
  */
 public final class IndexTemplates {
 
@@ -34,13 +38,18 @@ public final class IndexTemplates {
   /** Template name to body, as sent to {@code PUT _index_template/<name>}. */
   public Map<String, ObjectNode> bodies() {
     Map<String, ObjectNode> bodies = new LinkedHashMap<>();
-    ObjectNode events = body(settings.eventsPrefix(), settings.eventsAlias(), "index/events-mappings.json");
+    ObjectNode events = body(settings.eventsPrefix(), settings.eventsAlias(), EventDocument.mappings());
     ObjectNode payload = (ObjectNode) events.at("/template/mappings/properties/payload");
     payload.put("depth_limit", settings.payloadDepthLimit());
     payload.put("ignore_above", settings.payloadIgnoreAbove());
     bodies.put(settings.eventsPrefix(), events);
+    ObjectNode deadLetters = readResource("index/dead-letters-mappings.json");
+    ObjectNode properties = (ObjectNode) deadLetters.get("properties");
+    properties.set(EventDocument.METADATA.name(), json.createObjectNode()
+        .set("properties", EventDocument.properties(EventDocument.METADATA)));
+    properties.set(EventColumn.KAFKA, EventDocument.kafkaProperties());
     bodies.put(settings.deadLettersPrefix(),
-        body(settings.deadLettersPrefix(), settings.deadLettersAlias(), "index/dead-letters-mappings.json"));
+        body(settings.deadLettersPrefix(), settings.deadLettersAlias(), deadLetters));
     return bodies;
   }
 
@@ -51,7 +60,7 @@ public final class IndexTemplates {
     }
   }
 
-  private ObjectNode body(String prefix, String alias, String mappingsResource) {
+  private ObjectNode body(String prefix, String alias, ObjectNode mappings) {
     ObjectNode body = json.createObjectNode();
     body.putArray("index_patterns").add(IndexNaming.pattern(prefix));
     body.put("priority", PRIORITY);
@@ -60,7 +69,7 @@ public final class IndexTemplates {
     index.put("number_of_shards", settings.shards());
     index.put("number_of_replicas", settings.replicas());
     index.putObject("mapping").putObject("total_fields").put("limit", settings.totalFieldsLimit());
-    template.set("mappings", readResource(mappingsResource));
+    template.set("mappings", mappings);
     template.putObject("aliases").putObject(alias);
     body.putObject("_meta").put("managed_by", "millrace-realtime-loader");
     return body;

@@ -40,4 +40,15 @@ class IndexTemplatesTest {
     assertThat(props.at("/message/type").asString()).isEqualTo("text");
     assertThat(props.at("/source_offset/type").asString()).isEqualTo("long");
   }
+
+  @Test
+  void deadLettersMapTheCollectorsMetadataAndTheRecordsCoordinatesAsEventsDo() {
+    ObjectNode events = (ObjectNode) bodies.get("millrace-events").at("/template/mappings/properties");
+    ObjectNode deadLetters = (ObjectNode) bodies.get("millrace-dead-letters").at("/template/mappings/properties");
+
+    assertThat(deadLetters.get("metadata")).isEqualTo(events.get("metadata"));
+    assertThat(deadLetters.get("kafka")).isEqualTo(events.get("kafka"));
+    assertThat(deadLetters.at("/metadata/properties/replay_id/type").asString()).isEqualTo("keyword");
+    assertThat(deadLetters.at("/kafka/properties/offset/type").asString()).isEqualTo("long");
+  }
 }
