@@ -73,64 +73,32 @@ final class EnrichedEventWriteSupport extends WriteSupport<EnrichedEventWriteSup
         lineage(c, row);
         continue;
       }
-      switch (column.type()) {
-        case STRING, JSON -> {
-          if (column.required() || e.length(c) > 0) {
-            start(c);
-            out.addBinary(Binary.fromReusedByteArray(e.bytes(), e.start(c), e.length(c)));
-            end(c);
-          }
-        }
-        case ENUM_NAME -> {
-          if (e.present(c)) {
-            start(c);
-            out.addBinary(enumName(c, e.number(c)));
-            end(c);
-          }
-        }
-        case TIMESTAMP -> {
-          if (e.present(c)) {
-            start(c);
-            out.addLong(e.micros(c));
-            end(c);
-          }
-        }
-        case INT32 -> {
-          if (e.present(c)) {
-            start(c);
-            out.addInteger((int) e.number(c));
-            end(c);
-          }
-        }
-        case INT64 -> {
-          if (e.present(c)) {
-            start(c);
-            out.addLong(e.number(c));
-            end(c);
-          }
-        }
-        case DOUBLE -> {
-          if (e.present(c)) {
-            start(c);
-            out.addDouble(e.doubleValue(c));
-            end(c);
-          }
-        }
-        case BOOLEAN -> {
-          if (e.present(c)) {
-            start(c);
-            out.addBoolean(e.number(c) != 0);
-            end(c);
-          }
-        }
-        case STRING_LIST -> {
-          if (e.listCount(c) > 0) {
-            list(c, e);
-          }
-        }
+      if (!hasValue(e, c, column)) {
+        continue;
       }
+      start(c);
+      switch (column.type()) {
+        case STRING, JSON -> out.addBinary(Binary.fromReusedByteArray(e.bytes(), e.start(c), e.length(c)));
+        case ENUM_NAME -> out.addBinary(enumName(c, e.number(c)));
+        case TIMESTAMP -> out.addLong(e.micros(c));
+        case INT32 -> out.addInteger((int) e.number(c));
+        case INT64 -> out.addLong(e.number(c));
+        case DOUBLE -> out.addDouble(e.doubleValue(c));
+        case BOOLEAN -> out.addBoolean(e.number(c) != 0);
+        case STRING_LIST -> list(c, e);
+      }
+      end(c);
     }
     out.endMessage();
+  }
+
+  /** Whether the column has a value: else it is null (an unset string reads empty in proto3). */
+  private static boolean hasValue(WireEvent e, int c, EventColumn column) {
+    return switch (column.type()) {
+      case STRING, JSON -> column.required() || e.length(c) > 0;
+      case STRING_LIST -> e.listCount(c) > 0;
+      default -> e.present(c);
+    };
   }
 
   /** The Kafka coordinates: not in the message, but where the row came from. */
@@ -145,8 +113,8 @@ final class EnrichedEventWriteSupport extends WriteSupport<EnrichedEventWriteSup
     end(c);
   }
 
+  /** A three-level Parquet {@code LIST} of the field's strings. */
   private void list(int c, WireEvent e) {
-    start(c);
     out.startGroup();
     out.startField("list", 0);
     for (int i = 0; i < e.listCount(c); i++) {
@@ -158,7 +126,6 @@ final class EnrichedEventWriteSupport extends WriteSupport<EnrichedEventWriteSup
     }
     out.endField("list", 0);
     out.endGroup();
-    end(c);
   }
 
   private void start(int c) {
