@@ -16,7 +16,7 @@ class ServicePlansTest {
   static final ServicePlans.Settings SETTINGS =
       new ServicePlans.Settings("wk_demo_key", "pii-key", Path.of("/tmp/state"), "10s");
 
-  final List<ServiceSpec> plan = ServicePlans.plan(INFRA, Ports.defaults(), SETTINGS);
+  final List<ServiceSpec> plan = ServicePlans.plan(INFRA, ServicePorts.defaults(), SETTINGS);
 
   private ServiceSpec service(String name) {
     return plan.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
