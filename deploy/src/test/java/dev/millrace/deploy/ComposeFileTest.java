@@ -11,7 +11,7 @@ import com.networknt.schema.SpecificationVersion;
 import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceSpec;
-import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.ServerEndpoints;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +52,7 @@ class ComposeFileTest {
   }
 
   static List<ServiceSpec> plan() {
-    Infra infra = new Infra("127.0.0.1:9092", "http://127.0.0.1:9200", "http://127.0.0.1:9000", "access",
+    ServerEndpoints infra = new ServerEndpoints("127.0.0.1:9092", "http://127.0.0.1:9200", "http://127.0.0.1:9000", "access",
         "secret", "us-east-1");
     return ServicePlans.plan(infra, ServicePorts.defaults(),
         new ServicePlans.Settings("wk", "pii-key-of-at-least-thirty-two-bytes!", Path.of("/tmp/state"), "10s"));

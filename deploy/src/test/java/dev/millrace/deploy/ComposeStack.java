@@ -6,7 +6,7 @@ import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceProcess;
 import dev.millrace.localrun.service.ServiceSpec;
-import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.ServerEndpoints;
 import dev.millrace.localrun.stack.LocalStackInfra;
 import java.io.IOException;
 import java.net.URI;
@@ -100,9 +100,9 @@ final class ComposeStack implements AutoCloseable {
   private final String writeKey = "it-" + UUID.randomUUID();
   private final List<ServiceProcess> running = new ArrayList<>();
   private final Map<String, Integer> httpPorts = new LinkedHashMap<>();
-  private final Infra infra;
+  private final ServerEndpoints infra;
 
-  private ComposeStack(Infra infra) {
+  private ComposeStack(ServerEndpoints infra) {
     this.infra = infra;
   }
 

@@ -4,7 +4,7 @@ import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceProcess;
 import dev.millrace.localrun.service.ServiceSpec;
-import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.ServerEndpoints;
 import dev.millrace.localrun.stack.LocalStackInfra;
 import dev.millrace.localrun.watch.PipelineCounts;
 import dev.millrace.localrun.watch.PipelineWatcher;
@@ -66,7 +66,7 @@ public final class Launcher implements AutoCloseable {
   private final ServicePorts ports;
   private final String writeKey;
   private final List<ServiceProcess> services = Collections.synchronizedList(new ArrayList<>());
-  private Infra infra;
+  private ServerEndpoints infra;
   private PipelineWatcher watcher;
   private volatile boolean closed;
 
@@ -90,7 +90,7 @@ public final class Launcher implements AutoCloseable {
   /** Starts everything; on any failure stops what was started and throws a LaunchException. */
   public static Launcher start(Options options, PrintStream out) {
     ServicePorts ports = ServicePorts.choose(options.ports());
-    for (ServiceSpec spec : ServicePlans.plan(new Infra("", "", "", "", "", ""), ports, settings(options, "x"))) {
+    for (ServiceSpec spec : ServicePlans.plan(new ServerEndpoints("", "", "", "", "", ""), ports, settings(options, "x"))) {
       // Before anything starts: a missing jar is the most common first-run mistake.
       Path jar = spec.jar(options.repo(), version());
       if (!Files.isRegularFile(jar)) {
@@ -188,7 +188,7 @@ public final class Launcher implements AutoCloseable {
     return roles;
   }
 
-  public Infra infra() { return infra; }
+  public ServerEndpoints infra() { return infra; }
   public ServicePorts ports() { return ports; }
   public String writeKey() { return writeKey; }
   public PipelineWatcher watcher() { return watcher; }

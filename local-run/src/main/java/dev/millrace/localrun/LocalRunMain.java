@@ -1,7 +1,7 @@
 package dev.millrace.localrun;
 
 import dev.millrace.localrun.service.ServicePorts;
-import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.ServerEndpoints;
 import dev.millrace.localrun.watch.ProgressDisplay;
 import dev.millrace.producer.run.LoadRun;
 import dev.millrace.producer.send.EventSender;
@@ -173,7 +173,7 @@ public final class LocalRunMain implements Callable<Integer> {
   }
 
   private void printSummary(Launcher launcher) {
-    Infra infra = launcher.infra();
+    ServerEndpoints infra = launcher.infra();
     ServicePorts p = launcher.ports();
     out.println();
     out.println("Look at the data:");
