@@ -9,8 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The plan of the services' ports (what local-run starts listens there). {@link Choice#DEFAULT} uses the documented defaults and refuses to start when
- * one is taken (so the printed commands keep working); {@link Choice#FREE} picks free ports.
+ * The plan of the services' ports: where each service local-run starts will listen.
+ * {@link Choice#DEFAULT} uses the documented defaults and refuses to start when one is taken (so
+ * the printed commands keep working); {@link Choice#FREE} picks free ports.
  */
 public record ServicePorts(int collectorHttp, int collectorGrpc, int enrichmentGrpc, int enrichmentHttp,
                            int enricherHttp, int realtimeHttp, int batchHttp) {
