@@ -8,10 +8,10 @@ import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
-import dev.millrace.localrun.service.Ports;
+import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceSpec;
-import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.ServerEndpoints;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,9 +52,9 @@ class ComposeFileTest {
   }
 
   static List<ServiceSpec> plan() {
-    Infra infra = new Infra("127.0.0.1:9092", "http://127.0.0.1:9200", "http://127.0.0.1:9000", "access",
+    ServerEndpoints infra = new ServerEndpoints("127.0.0.1:9092", "http://127.0.0.1:9200", "http://127.0.0.1:9000", "access",
         "secret", "us-east-1");
-    return ServicePlans.plan(infra, Ports.defaults(),
+    return ServicePlans.plan(infra, ServicePorts.defaults(),
         new ServicePlans.Settings("wk", "pii-key-of-at-least-thirty-two-bytes!", Path.of("/tmp/state"), "10s"));
   }
 
@@ -136,7 +136,7 @@ class ComposeFileTest {
 
   @Test
   void servicesPublishTheDocumentedPorts() {
-    Ports ports = Ports.defaults();
+    ServicePorts ports = ServicePorts.defaults();
     Map<String, List<Integer>> expected = new LinkedHashMap<>();
     expected.put("collector", List.of(ports.collectorHttp(), ports.collectorGrpc()));
     expected.put("enrichment-api", List.of(ports.enrichmentHttp(), ports.enrichmentGrpc()));

@@ -2,11 +2,11 @@ package dev.millrace.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.millrace.localrun.service.Ports;
+import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceProcess;
 import dev.millrace.localrun.service.ServiceSpec;
-import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.ServerEndpoints;
 import dev.millrace.localrun.stack.LocalStackInfra;
 import java.io.IOException;
 import java.net.URI;
@@ -100,9 +100,9 @@ final class ComposeStack implements AutoCloseable {
   private final String writeKey = "it-" + UUID.randomUUID();
   private final List<ServiceProcess> running = new ArrayList<>();
   private final Map<String, Integer> httpPorts = new LinkedHashMap<>();
-  private final Infra infra;
+  private final ServerEndpoints infra;
 
-  private ComposeStack(Infra infra) {
+  private ComposeStack(ServerEndpoints infra) {
     this.infra = infra;
   }
 
@@ -126,7 +126,7 @@ final class ComposeStack implements AutoCloseable {
       throws IOException, InterruptedException {
     Path logs = home.resolve("logs");
     Path volumes = Files.createDirectories(home.resolve("volumes"));
-    Ports ports = Ports.choose(Ports.Choice.FREE);
+    ServicePorts ports = ServicePorts.choose(ServicePorts.Choice.FREE);
 
     // The .env a user would write, with the local stack's S3 credentials as MinIO's root user.
     Map<String, String> dotenv = new LinkedHashMap<>();
@@ -143,7 +143,7 @@ final class ComposeStack implements AutoCloseable {
         addresses.enrichmentApi(), "127.0.0.1:" + ports.enrichmentGrpc(),
         addresses.state(), runner.volumes(volumes));
     Map<String, Map<String, String>> published = published(ports);
-    Map<String, Map<String, String>> defaults = published(Ports.defaults());
+    Map<String, Map<String, String>> defaults = published(ServicePorts.defaults());
 
     List<ServiceSpec> plan = ServicePlans.plan(infra, ports,
         new ServicePlans.Settings(writeKey, "unused", volumes, "10s"));
@@ -175,7 +175,7 @@ final class ComposeStack implements AutoCloseable {
   }
 
   /** The ports each service listens on, as the variables that set them. */
-  private static Map<String, Map<String, String>> published(Ports ports) {
+  private static Map<String, Map<String, String>> published(ServicePorts ports) {
     return Map.of(
         "enrichment-api", Map.of("SERVER_PORT", "" + ports.enrichmentHttp(),
             "MILLRACE_ENRICHMENT_GRPC_PORT", "" + ports.enrichmentGrpc()),

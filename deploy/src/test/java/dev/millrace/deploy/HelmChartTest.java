@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.LintResult;
-import dev.millrace.localrun.service.Ports;
+import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceSpec;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -227,7 +227,7 @@ class HelmChartTest {
 
   @Test
   void eachServiceRunsItsImageOfThisVersionOnLocalRunsPorts() {
-    Ports ports = Ports.defaults();
+    ServicePorts ports = ServicePorts.defaults();
     Map<String, List<Integer>> expected = Map.of(
         "collector", List.of(ports.collectorHttp(), ports.collectorGrpc()),
         "enrichment-api", List.of(ports.enrichmentHttp(), ports.enrichmentGrpc()),
@@ -470,7 +470,7 @@ class HelmChartTest {
   @Test
   void networkPoliciesAllowOnlyTheArchitecturesFlows() {
     List<HasMetadata> objects = RENDERED.get("defaults");
-    Ports ports = Ports.defaults();
+    ServicePorts ports = ServicePorts.defaults();
     Map<String, Set<String>> egress = Map.of(
         "collector", Set.of("dns:53", "any:9092"),
         "enrichment-api", Set.of("dns:53"),

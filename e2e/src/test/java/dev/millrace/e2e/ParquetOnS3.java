@@ -1,6 +1,6 @@
 package dev.millrace.e2e;
 
-import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.ServerEndpoints;
 import io.minio.DownloadObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
@@ -20,7 +20,7 @@ public final class ParquetOnS3 {
   private ParquetOnS3() {}
 
   /** Rows per event id over every {@code .parquet} object; also returns how many files there were. */
-  public static Map<String, Long> rowsByEventId(Infra infra, String bucket, Path folder, int[] files) throws Exception {
+  public static Map<String, Long> rowsByEventId(ServerEndpoints infra, String bucket, Path folder, int[] files) throws Exception {
     int n = 0;
     try (MinioClient s3 = MinioClient.builder().endpoint(infra.s3Endpoint())
         .credentials(infra.s3AccessKey(), infra.s3SecretKey()).region(infra.s3Region()).build()) {

@@ -3,7 +3,7 @@ package dev.millrace.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.localrun.Launcher;
-import dev.millrace.localrun.service.Ports;
+import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.watch.ElasticsearchReader;
 import dev.millrace.localrun.watch.SearchableWatch;
@@ -84,7 +84,7 @@ class PipelineEndToEndIT {
     // The SDKs install (from their locks, cached under .millrace/) while the servers start.
     sdks = new TrackerSdks(repo, home.resolve("sdk-logs"));
     sdkEnvironments = sdks.prepare();
-    launcher = Launcher.start(new Launcher.Options(repo, home, Ports.Choice.FREE, Duration.ofMinutes(4), "5s"),
+    launcher = Launcher.start(new Launcher.Options(repo, home, ServicePorts.Choice.FREE, Duration.ofMinutes(4), "5s"),
         System.out);
   }
 

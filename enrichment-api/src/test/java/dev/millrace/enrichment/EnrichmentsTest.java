@@ -3,7 +3,7 @@ package dev.millrace.enrichment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.enrichment.config.EnrichmentConfig;
-import dev.millrace.enrichment.config.Switch;
+import dev.millrace.enrichment.config.EnrichmentSwitch;
 import dev.millrace.enrichment.useragent.SharedParser;
 import dev.millrace.proto.v1.ClickIdType;
 import dev.millrace.proto.v1.EnrichErrorCode;
@@ -89,12 +89,12 @@ class EnrichmentsTest {
   @Test
   void switchedOffEnrichmentsLeaveTheirFieldsEmptyAndTheInputAsItCame() {
     EnrichmentConfig config = EnrichmentConfig.builder()
-        .userAgent(new EnrichmentConfig.UserAgent(Switch.DISABLED, null, null))
-        .campaign(new EnrichmentConfig.Campaign(Switch.DISABLED, null, null, null, null, null, null))
-        .referrer(new EnrichmentConfig.Referrer(Switch.DISABLED, null, null))
-        .ip(new EnrichmentConfig.Ip(Switch.DISABLED, null, null, null))
-        .pii(new EnrichmentConfig.Pii(Switch.DISABLED, null, null, null, null, null, null))
-        .bot(new EnrichmentConfig.Bot(Switch.DISABLED, null))
+        .userAgent(new EnrichmentConfig.UserAgent(EnrichmentSwitch.DISABLED, null, null))
+        .campaign(new EnrichmentConfig.Campaign(EnrichmentSwitch.DISABLED, null, null, null, null, null, null))
+        .referrer(new EnrichmentConfig.Referrer(EnrichmentSwitch.DISABLED, null, null))
+        .ip(new EnrichmentConfig.Ip(EnrichmentSwitch.DISABLED, null, null, null))
+        .pii(new EnrichmentConfig.Pii(EnrichmentSwitch.DISABLED, null, null, null, null, null, null))
+        .bot(new EnrichmentConfig.Bot(EnrichmentSwitch.DISABLED, null))
         .build();
     EnrichItem item = Items.pageView("e-4");
 

@@ -1,10 +1,10 @@
 package dev.millrace.localrun;
 
-import dev.millrace.localrun.service.Ports;
+import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceProcess;
 import dev.millrace.localrun.service.ServiceSpec;
-import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.ServerEndpoints;
 import dev.millrace.localrun.stack.LocalStackInfra;
 import dev.millrace.localrun.watch.PipelineCounts;
 import dev.millrace.localrun.watch.PipelineWatcher;
@@ -47,30 +47,30 @@ public final class Launcher implements AutoCloseable {
    * @param batchRotation the batch loader's file rotation interval (short, so files show up quickly)
    * @param overrides per service name, environment variables added to its plan (e.g. by a test)
    */
-  public record Options(Path repo, Path home, Ports.Choice ports, Duration readyTimeout, String batchRotation,
+  public record Options(Path repo, Path home, ServicePorts.Choice ports, Duration readyTimeout, String batchRotation,
                         Map<String, Map<String, String>> overrides) {
     public Options {
       overrides = Map.copyOf(overrides);
     }
 
-    public Options(Path repo, Path home, Ports.Choice ports, Duration readyTimeout, String batchRotation) {
+    public Options(Path repo, Path home, ServicePorts.Choice ports, Duration readyTimeout, String batchRotation) {
       this(repo, home, ports, readyTimeout, batchRotation, Map.of());
     }
 
     public static Options defaults(Path repo) {
-      return new Options(repo, repo.resolve(".millrace"), Ports.Choice.DEFAULT, Duration.ofMinutes(3), "10s");
+      return new Options(repo, repo.resolve(".millrace"), ServicePorts.Choice.DEFAULT, Duration.ofMinutes(3), "10s");
     }
   }
 
   private final Options options;
-  private final Ports ports;
+  private final ServicePorts ports;
   private final String writeKey;
   private final List<ServiceProcess> services = Collections.synchronizedList(new ArrayList<>());
-  private Infra infra;
+  private ServerEndpoints infra;
   private PipelineWatcher watcher;
   private volatile boolean closed;
 
-  private Launcher(Options options, Ports ports, String writeKey) {
+  private Launcher(Options options, ServicePorts ports, String writeKey) {
     this.options = options;
     this.ports = ports;
     this.writeKey = writeKey;
@@ -89,8 +89,8 @@ public final class Launcher implements AutoCloseable {
 
   /** Starts everything; on any failure stops what was started and throws a LaunchException. */
   public static Launcher start(Options options, PrintStream out) {
-    Ports ports = Ports.choose(options.ports());
-    for (ServiceSpec spec : ServicePlans.plan(new Infra("", "", "", "", "", ""), ports, settings(options, "x"))) {
+    ServicePorts ports = ServicePorts.choose(options.ports());
+    for (ServiceSpec spec : ServicePlans.plan(new ServerEndpoints("", "", "", "", "", ""), ports, settings(options, "x"))) {
       // Before anything starts: a missing jar is the most common first-run mistake.
       Path jar = spec.jar(options.repo(), version());
       if (!Files.isRegularFile(jar)) {
@@ -188,8 +188,8 @@ public final class Launcher implements AutoCloseable {
     return roles;
   }
 
-  public Infra infra() { return infra; }
-  public Ports ports() { return ports; }
+  public ServerEndpoints infra() { return infra; }
+  public ServicePorts ports() { return ports; }
   public String writeKey() { return writeKey; }
   public PipelineWatcher watcher() { return watcher; }
   public List<ServiceProcess> services() { return List.copyOf(services); }

@@ -1,7 +1,7 @@
 package dev.millrace.localrun;
 
-import dev.millrace.localrun.service.Ports;
-import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.service.ServicePorts;
+import dev.millrace.localrun.stack.ServerEndpoints;
 import dev.millrace.localrun.watch.ProgressDisplay;
 import dev.millrace.producer.run.LoadRun;
 import dev.millrace.producer.send.EventSender;
@@ -40,7 +40,7 @@ public final class LocalRunMain implements Callable<Integer> {
 
   @Option(names = "--ports", paramLabel = "default|free", defaultValue = "default",
       description = "Service ports: the documented defaults (8080, 9090, 8081-8084, 9091), or any free ones (default: ${DEFAULT-VALUE}).")
-  Ports.Choice ports;
+  ServicePorts.Choice ports;
 
   @Option(names = "--repo", paramLabel = "DIR", defaultValue = ".", description = "Repository root with the built jars (default: current folder).")
   Path repo;
@@ -173,8 +173,8 @@ public final class LocalRunMain implements Callable<Integer> {
   }
 
   private void printSummary(Launcher launcher) {
-    Infra infra = launcher.infra();
-    Ports p = launcher.ports();
+    ServerEndpoints infra = launcher.infra();
+    ServicePorts p = launcher.ports();
     out.println();
     out.println("Look at the data:");
     out.println("  # enriched events, searchable in Elasticsearch");

@@ -3,7 +3,7 @@ package dev.millrace.localrun;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.millrace.localrun.service.Ports;
+import dev.millrace.localrun.service.ServicePorts;
 import java.io.PrintStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ class LauncherTest {
 
   @Test
   void missingServiceJarsAreReportedBeforeAnythingStarts() {
-    Launcher.Options options = new Launcher.Options(repo, repo.resolve(".millrace"), Ports.Choice.FREE,
+    Launcher.Options options = new Launcher.Options(repo, repo.resolve(".millrace"), ServicePorts.Choice.FREE,
         Duration.ofSeconds(5), "5s");
     assertThatThrownBy(() -> Launcher.start(options, new PrintStream(OutputStream.nullOutputStream())))
         .isInstanceOf(LaunchException.class)

@@ -56,9 +56,9 @@ final class Containers {
 
   /** Binds {@code containerPort} to a fixed free loopback port; returns that port. */
   private static int bindFixed(GenericContainer<?> container, int containerPort) {
-    int hostPort = Ports.free();
+    int hostPort = FreePorts.free();
     container.withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withPortBindings(
-        new PortBinding(Binding.bindIpAndPort(Ports.LOOPBACK, hostPort), ExposedPort.tcp(containerPort))));
+        new PortBinding(Binding.bindIpAndPort(FreePorts.LOOPBACK, hostPort), ExposedPort.tcp(containerPort))));
     return hostPort;
   }
 
@@ -168,7 +168,7 @@ final class Containers {
     @Override
     protected boolean ready() throws Exception {
       Properties config = new Properties();
-      config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, Ports.LOOPBACK + ":" + port);
+      config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, FreePorts.LOOPBACK + ":" + port);
       try (Admin admin = Admin.create(config)) {
         return !admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).isEmpty();
       }
@@ -189,7 +189,7 @@ final class Containers {
 
     @Override
     public String url() {
-      return "http://" + Ports.LOOPBACK + ":" + port;
+      return "http://" + FreePorts.LOOPBACK + ":" + port;
     }
 
     @Override
@@ -210,7 +210,7 @@ final class Containers {
 
     @Override
     public String endpoint() {
-      return "http://" + Ports.LOOPBACK + ":" + port;
+      return "http://" + FreePorts.LOOPBACK + ":" + port;
     }
 
     @Override
@@ -253,7 +253,7 @@ final class Containers {
 
     @Override
     public String jdbcUrl(String database) {
-      return "jdbc:postgresql://" + Ports.LOOPBACK + ":" + port + "/" + database;
+      return "jdbc:postgresql://" + FreePorts.LOOPBACK + ":" + port + "/" + database;
     }
 
     @Override

@@ -16,7 +16,7 @@ final class ElasticsearchConfig {
     Map<String, String> s = new LinkedHashMap<>();
     s.put("discovery.type", "single-node");
     s.put("xpack.security.enabled", "false");
-    s.put("network.host", Ports.LOOPBACK);
+    s.put("network.host", FreePorts.LOOPBACK);
     s.put("http.port", Integer.toString(httpPort));
     s.put("transport.port", Integer.toString(transportPort));
     s.put("path.data", data.toString());

@@ -11,10 +11,10 @@ final class KafkaConfig {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
-    p.put("controller.quorum.voters", "1@" + Ports.LOOPBACK + ":" + controllerPort);
-    p.put("listeners", "PLAINTEXT://" + Ports.LOOPBACK + ":" + brokerPort
-        + ",CONTROLLER://" + Ports.LOOPBACK + ":" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://" + Ports.LOOPBACK + ":" + brokerPort);
+    p.put("controller.quorum.voters", "1@" + FreePorts.LOOPBACK + ":" + controllerPort);
+    p.put("listeners", "PLAINTEXT://" + FreePorts.LOOPBACK + ":" + brokerPort
+        + ",CONTROLLER://" + FreePorts.LOOPBACK + ":" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://" + FreePorts.LOOPBACK + ":" + brokerPort);
     p.put("controller.listener.names", "CONTROLLER");
     p.put("inter.broker.listener.name", "PLAINTEXT");
     p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");

@@ -20,8 +20,8 @@ import java.util.stream.Stream;
  */
 final class LocalElasticsearch extends ProcessServer implements ElasticsearchServer {
 
-  private final int httpPort = Ports.free();
-  private final int transportPort = Ports.free();
+  private final int httpPort = FreePorts.free();
+  private final int transportPort = FreePorts.free();
   private final Path home = Distributions.elasticsearchHome();
   private final boolean asRoot = Unprivileged.isRoot();
   private final int uid = Integer.getInteger("millrace.localstack.es-uid", ElasticsearchConfig.DEFAULT_UID);
@@ -45,7 +45,7 @@ final class LocalElasticsearch extends ProcessServer implements ElasticsearchSer
 
   @Override
   public String url() {
-    return "http://" + Ports.LOOPBACK + ":" + httpPort;
+    return "http://" + FreePorts.LOOPBACK + ":" + httpPort;
   }
 
   @Override

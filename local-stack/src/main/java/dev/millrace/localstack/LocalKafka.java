@@ -27,8 +27,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  */
 final class LocalKafka extends ProcessServer implements KafkaServer {
 
-  private final int brokerPort = Ports.free();
-  private final int controllerPort = Ports.free();
+  private final int brokerPort = FreePorts.free();
+  private final int controllerPort = FreePorts.free();
   private final Path properties;
   private final Path data;
 
@@ -46,7 +46,7 @@ final class LocalKafka extends ProcessServer implements KafkaServer {
 
   @Override
   public String bootstrapServers() {
-    return Ports.LOOPBACK + ":" + brokerPort;
+    return FreePorts.LOOPBACK + ":" + brokerPort;
   }
 
   /** Formats the storage once; restarts reuse it, which is what keeps the data. */
@@ -85,7 +85,7 @@ final class LocalKafka extends ProcessServer implements KafkaServer {
   @Override
   protected boolean ready() throws Exception {
     try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(Ports.LOOPBACK, brokerPort), 500);
+      socket.connect(new InetSocketAddress(FreePorts.LOOPBACK, brokerPort), 500);
     }
     try (Admin admin = admin(bootstrapServers())) {
       return !admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).isEmpty();

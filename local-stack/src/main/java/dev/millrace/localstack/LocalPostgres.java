@@ -26,7 +26,7 @@ final class LocalPostgres extends ProcessServer implements PostgresServer {
   static final String PASSWORD = "millrace-secret";
   private static final String VALID_NAME = "[a-z_][a-z0-9_]{0,62}";
 
-  private final int port = Ports.free();
+  private final int port = FreePorts.free();
   private final Path home = Distributions.postgresHome();
   private final Path data;
   private final List<String> prefix;
@@ -47,7 +47,7 @@ final class LocalPostgres extends ProcessServer implements PostgresServer {
 
   @Override
   public String jdbcUrl(String database) {
-    return "jdbc:postgresql://" + Ports.LOOPBACK + ":" + port + "/" + database;
+    return "jdbc:postgresql://" + FreePorts.LOOPBACK + ":" + port + "/" + database;
   }
 
   @Override

@@ -18,7 +18,7 @@ final class LocalS3 extends ProcessServer implements S3Server {
   static final String SECRET_KEY = "millrace-secret";
   static final String REGION = "us-east-1";
 
-  private final int port = Ports.free();
+  private final int port = FreePorts.free();
   private final Path properties;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -36,7 +36,7 @@ final class LocalS3 extends ProcessServer implements S3Server {
 
   @Override
   public String endpoint() {
-    return "http://" + Ports.LOOPBACK + ":" + port;
+    return "http://" + FreePorts.LOOPBACK + ":" + port;
   }
 
   @Override

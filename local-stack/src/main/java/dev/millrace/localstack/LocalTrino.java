@@ -24,7 +24,7 @@ final class LocalTrino extends ProcessServer implements TrinoServer {
   private static final Pattern STARTED = Pattern.compile("\"starting\"\\s*:\\s*false");
   private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]*");
 
-  private final int port = Ports.free();
+  private final int port = FreePorts.free();
   private final Path home = Distributions.trinoHome();
   private final Path javaHome = TrinoJava.find();
   private final Path config;
@@ -49,12 +49,12 @@ final class LocalTrino extends ProcessServer implements TrinoServer {
 
   @Override
   public String url() {
-    return "http://" + Ports.LOOPBACK + ":" + port;
+    return "http://" + FreePorts.LOOPBACK + ":" + port;
   }
 
   @Override
   public String jdbcUrl() {
-    return "jdbc:trino://" + Ports.LOOPBACK + ":" + port;
+    return "jdbc:trino://" + FreePorts.LOOPBACK + ":" + port;
   }
 
   @Override

@@ -14,7 +14,7 @@ final class PostgresConfig {
 
   static Map<String, String> settings(int port) {
     Map<String, String> s = new LinkedHashMap<>();
-    s.put("listen_addresses", Ports.LOOPBACK);
+    s.put("listen_addresses", FreePorts.LOOPBACK);
     s.put("port", Integer.toString(port));
     // TCP only: no socket file in /tmp to collide with another run's.
     s.put("unix_socket_directories", "");

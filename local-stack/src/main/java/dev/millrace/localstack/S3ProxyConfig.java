@@ -9,7 +9,7 @@ final class S3ProxyConfig {
 
   static Map<String, String> properties(int port, String accessKey, String secretKey, Path data) {
     Map<String, String> p = new LinkedHashMap<>();
-    p.put("s3proxy.endpoint", "http://" + Ports.LOOPBACK + ":" + port);
+    p.put("s3proxy.endpoint", "http://" + FreePorts.LOOPBACK + ":" + port);
     // Signed requests as MinIO demands them, so client code that works here works there.
     p.put("s3proxy.authorization", "aws-v2-or-v4");
     p.put("s3proxy.identity", accessKey);

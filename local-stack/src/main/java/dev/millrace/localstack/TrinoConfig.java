@@ -17,12 +17,12 @@ final class TrinoConfig {
     p.put("coordinator", "true");
     p.put("node-scheduler.include-coordinator", "true");
     p.put("http-server.http.port", Integer.toString(port));
-    p.put("discovery.uri", "http://" + Ports.LOOPBACK + ":" + port);
+    p.put("discovery.uri", "http://" + FreePorts.LOOPBACK + ":" + port);
     p.put("node.environment", "millrace");
     p.put("node.id", nodeId);
     // Bind and announce loopback only; the default announces the machine's first address.
-    p.put("node.bind-ip", Ports.LOOPBACK);
-    p.put("node.internal-address", Ports.LOOPBACK);
+    p.put("node.bind-ip", FreePorts.LOOPBACK);
+    p.put("node.internal-address", FreePorts.LOOPBACK);
     // Catalogs live in etc/catalog of the working directory (the server folder); CREATE CATALOG
     // writes its file there too, so a restarted node has the same catalogs.
     p.put("catalog.management", "dynamic");

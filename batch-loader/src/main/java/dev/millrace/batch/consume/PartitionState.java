@@ -24,7 +24,8 @@ final class PartitionState {
   Recovery.InProgress recovery;
   /** True once the partition's published watermark was read back during recovery. */
   boolean watermarkRead;
-  Recovery.Covered covered;
+  /** What the store already holds past the committed offset, until the records pass it; or null. */
+  Recovery.AlreadyStored alreadyStored;
   /**
    * Files the previous owner announced (a receipt) but whose data was not in the store: destination
    * to {first offset: last offset}. A file of ours opening at such a first offset ends at that last.
@@ -65,7 +66,7 @@ final class PartitionState {
   }
 
   long committable() {
-    return Offsets.committable(nextOffset, LongStream.concat(unflushedFirstOffsets(),
+    return CommittableOffset.of(nextOffset, LongStream.concat(unflushedFirstOffsets(),
         deadLetters.stream().mapToLong(d -> d.offset)));
   }
 

@@ -35,8 +35,12 @@ public final class Recovery {
 
   private Recovery() {}
 
-  /** Offset ranges already in the store, by destination. */
-  public static final class Covered {
+  /**
+   * What the store already holds of the partition past its committed offset: offset ranges by
+   * destination, the receipts to delete once committed past, and the previous owner's unfinished
+   * uploads.
+   */
+  public static final class AlreadyStored {
     private final Map<Destination, List<long[]>> ranges = new HashMap<>();
     private final List<Map.Entry<Long, String>> receipts = new ArrayList<>();
     private final Map<Destination, Map<Long, Long>> unfinished = new HashMap<>();
@@ -103,8 +107,8 @@ public final class Recovery {
    * and those whose data does not (yet). Receipts wholly below {@code committedOffset} are garbage
    * (their records are committed) and are deleted.
    */
-  public static Covered recover(ObjectStore store, ObjectNames names, String topic, int partition,
-                                long committedOffset) throws IOException {
+  public static AlreadyStored recover(ObjectStore store, ObjectNames names, String topic,
+                                      int partition, long committedOffset) throws IOException {
     return new InProgress(topic, partition, committedOffset).resume(store, names, () -> false);
   }
 
@@ -117,7 +121,7 @@ public final class Recovery {
     private final String topic;
     private final int partition;
     private final long committedOffset;
-    private final Covered covered = new Covered();
+    private final AlreadyStored stored = new AlreadyStored();
     /** The receipts listed, or null before the listing. */
     private List<String> receipts;
     private int next;
@@ -138,7 +142,7 @@ public final class Recovery {
      *
      * @return what the store has, or null when out of time first (call again to go on)
      */
-    public Covered resume(ObjectStore store, ObjectNames names, BooleanSupplier outOfTime)
+    public AlreadyStored resume(ObjectStore store, ObjectNames names, BooleanSupplier outOfTime)
         throws IOException {
       if (receipts == null) {
         if (outOfTime.getAsBoolean()) {
@@ -152,7 +156,7 @@ public final class Recovery {
         }
         check(store, receipts.get(next));
       }
-      return covered;
+      return stored;
     }
 
     private void check(ObjectStore store, String receipt) throws IOException {
@@ -175,11 +179,11 @@ public final class Recovery {
         return;
       }
       if (store.exists(dataKey)) {
-        covered.add(destination, range[0], range[1], receipt);
+        stored.add(destination, range[0], range[1], receipt);
       } else {
         // The previous owner stopped between the receipt and the upload, or is still uploading:
         // the records are not stored yet, and whoever stores them uses this very name.
-        covered.addUnfinished(destination, range[0], range[1]);
+        stored.addUnfinished(destination, range[0], range[1]);
       }
     }
   }

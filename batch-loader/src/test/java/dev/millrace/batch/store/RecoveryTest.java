@@ -26,22 +26,22 @@ class RecoveryTest {
   void aRecordIsADuplicateOnlyWhenAFileOfItsOwnDestinationCoversItsOffset() throws Exception {
     // page_view file [10..50] was uploaded while a click file opened at 20 kept the commit at 20.
     uploaded(views, 10, 50, true);
-    Recovery.Covered covered = Recovery.recover(store, names, "t", 0, 20);
-    assertThat(covered.contains(views, 25)).isTrue();
-    assertThat(covered.contains(views, 50)).isTrue();
-    assertThat(covered.contains(clicks, 25)).as("a click at 25 was in the unflushed click file").isFalse();
-    assertThat(covered.contains(views, 51)).isFalse();
-    assertThat(covered.maxLast()).isEqualTo(50);
+    Recovery.AlreadyStored stored = Recovery.recover(store, names, "t", 0, 20);
+    assertThat(stored.contains(views, 25)).isTrue();
+    assertThat(stored.contains(views, 50)).isTrue();
+    assertThat(stored.contains(clicks, 25)).as("a click at 25 was in the unflushed click file").isFalse();
+    assertThat(stored.contains(views, 51)).isFalse();
+    assertThat(stored.maxLast()).isEqualTo(50);
   }
 
   @Test
   void aReceiptWhoseUploadHasNotLandedIsNotStoredButItsRangeGoesToTheNewOwner() throws Exception {
     uploaded(views, 10, 50, false);
-    Recovery.Covered covered = Recovery.recover(store, names, "t", 0, 10);
-    assertThat(covered.contains(views, 30)).as("its records are written again").isFalse();
+    Recovery.AlreadyStored stored = Recovery.recover(store, names, "t", 0, 10);
+    assertThat(stored.contains(views, 30)).as("its records are written again").isFalse();
     // The old owner may still finish that upload: the new owner writes the same range, so the
     // same key, and the receipt stays until the new owner's file is there and committed.
-    assertThat(covered.unfinished()).containsEntry(views, java.util.Map.of(10L, 50L));
+    assertThat(stored.unfinished()).containsEntry(views, java.util.Map.of(10L, 50L));
     assertThat(store.objects).containsKey(names.receiptKey("t", 0, 10, 50));
   }
 
@@ -53,26 +53,26 @@ class RecoveryTest {
     int[] callsLeft = {2};
     java.util.function.BooleanSupplier twoCallsPerTurn = () -> callsLeft[0]-- <= 0;
     int turns = 0;
-    Recovery.Covered covered = null;
-    while (covered == null) {
+    Recovery.AlreadyStored stored = null;
+    while (stored == null) {
       callsLeft[0] = 2;
       int before = store.calls;
-      covered = recovery.resume(store, names, twoCallsPerTurn);
+      stored = recovery.resume(store, names, twoCallsPerTurn);
       assertThat(store.calls - before).as("store calls in one turn").isLessThanOrEqualTo(3);
       turns++;
     }
     assertThat(turns).isGreaterThan(1);
-    assertThat(covered.files()).isEqualTo(2);
-    assertThat(covered.contains(clicks, 40)).isTrue();
+    assertThat(stored.files()).isEqualTo(2);
+    assertThat(stored.contains(clicks, 40)).isTrue();
   }
 
   @Test
   void receiptsBelowTheCommittedOffsetAreGarbageCollected() throws Exception {
     uploaded(views, 0, 9, true);
     uploaded(clicks, 3, 70, true);
-    Recovery.Covered covered = Recovery.recover(store, names, "t", 0, 10);
-    assertThat(covered.files()).isEqualTo(1);
-    assertThat(covered.contains(clicks, 40)).isTrue();
+    Recovery.AlreadyStored stored = Recovery.recover(store, names, "t", 0, 10);
+    assertThat(stored.files()).isEqualTo(1);
+    assertThat(stored.contains(clicks, 40)).isTrue();
     assertThat(store.objects.keySet()).noneMatch(k -> k.equals(names.receiptKey("t", 0, 0, 9)));
     assertThat(store.objects).containsKey(names.dataKey(views, new ObjectNames.DataFile("t", 0, 0, 9)));
   }

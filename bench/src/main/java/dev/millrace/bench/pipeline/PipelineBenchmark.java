@@ -7,7 +7,7 @@ import dev.millrace.bench.Result;
 import dev.millrace.localrun.DemoTally;
 import dev.millrace.localrun.LaunchException;
 import dev.millrace.localrun.Launcher;
-import dev.millrace.localrun.service.Ports;
+import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.watch.SearchableWatch;
 import dev.millrace.producer.run.LoadRun;
 import dev.millrace.producer.send.EventSender;
@@ -58,7 +58,7 @@ public final class PipelineBenchmark implements Benchmark {
     Path home = Files.createTempDirectory("millrace-bench-pipeline");
     Launcher launcher;
     try {
-      launcher = Launcher.start(new Launcher.Options(repo, home, Ports.Choice.FREE, Duration.ofMinutes(4), "5s"),
+      launcher = Launcher.start(new Launcher.Options(repo, home, ServicePorts.Choice.FREE, Duration.ofMinutes(4), "5s"),
           new PrintStream(OutputStream.nullOutputStream()));
     } catch (LaunchException e) {
       System.err.println("pipeline benchmark skipped: " + e.getMessage());

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.millrace.e2e.ParquetOnS3;
 import dev.millrace.e2e.TopicLedger;
 import dev.millrace.localrun.Launcher;
-import dev.millrace.localrun.service.Ports;
+import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceProcess;
 import dev.millrace.localrun.watch.ElasticsearchReader;
@@ -93,7 +93,7 @@ class FaultSuiteIT {
     // the enricher waits it out too. The default 45 s would dominate every recovery time here.
     Map<String, String> shortSession = Map.of("MILLRACE_REALTIME_KAFKA_SESSION_TIMEOUT_MS", "10000",
         "MILLRACE_BATCH_KAFKA_SESSION_TIMEOUT_MS", "10000");
-    launcher = Launcher.start(new Launcher.Options(repo, home, Ports.Choice.FREE, Duration.ofMinutes(4), "5s",
+    launcher = Launcher.start(new Launcher.Options(repo, home, ServicePorts.Choice.FREE, Duration.ofMinutes(4), "5s",
         Map.of("realtime-loader", shortSession, "batch-loader", shortSession,
             "enricher", Map.of("MILLRACE_ENRICHER_KAFKA_SESSION_TIMEOUT_MS", "10000"))), System.out);
     es = new ElasticsearchReader(launcher.infra().elasticsearchUrl());

@@ -1,6 +1,6 @@
 package dev.millrace.enricher.topology;
 
-import dev.millrace.enricher.topology.Outputs.Source;
+import dev.millrace.enricher.topology.OutputRecords.Source;
 import dev.millrace.proto.v1.DeadLetter;
 import dev.millrace.proto.v1.ReasonCode;
 import java.nio.charset.StandardCharsets;
@@ -42,15 +42,15 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
                               Exception exception) {
     log.warn("undecodable record at {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
         exception.getClass().getSimpleName());
-    DeadLetter deadLetter = Outputs.deadLetter(ReasonCode.UNDECODABLE,
+    DeadLetter deadLetter = OutputRecords.deadLetter(ReasonCode.UNDECODABLE,
             "the record could not be deserialized: " + exception.getClass().getSimpleName(), record.value(),
             new Source(record.topic(), record.partition(), record.offset()), System.currentTimeMillis())
         .build();
     // A record without a timestamp (-1) gets the producer's time rather than failing the send.
     Long timestamp = record.timestamp() >= 0 ? record.timestamp() : null;
     // Keyed by where it was read from: the raw key may be a user id, which must not travel on.
-    byte[] key = Outputs.deadLetterKey(deadLetter).getBytes(StandardCharsets.UTF_8);
+    byte[] key = OutputRecords.deadLetterKey(deadLetter).getBytes(StandardCharsets.UTF_8);
     return Response.resume(List.of(new ProducerRecord<>(topic, null, timestamp, key,
-        deadLetter.toByteArray(), Outputs.deadLetterHeaders(deadLetter))));
+        deadLetter.toByteArray(), OutputRecords.deadLetterHeaders(deadLetter))));
   }
 }

@@ -9,7 +9,7 @@ import dev.millrace.enricher.enrich.OnUnavailable;
 import dev.millrace.enricher.enrich.RetryClock;
 import dev.millrace.enricher.schema.PayloadValidator;
 import dev.millrace.enricher.schema.Validation;
-import dev.millrace.enricher.topology.Outputs.Source;
+import dev.millrace.enricher.topology.OutputRecords.Source;
 import dev.millrace.proto.v1.DeadLetter;
 import dev.millrace.proto.v1.ReasonCode;
 import dev.millrace.proto.v1.Violation;
@@ -183,7 +183,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       return;
     }
     if (raw == null) {
-      deadLetter(record.timestamp(), Outputs.deadLetter(ReasonCode.UNDECODABLE,
+      deadLetter(record.timestamp(), OutputRecords.deadLetter(ReasonCode.UNDECODABLE,
           bytes == null ? "the record has no value" : "the record's value is not a millrace.v1.RawEvent",
           bytes, source, clock.millis()).build());
       return;
@@ -331,7 +331,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       RawEventBytes raw = p.raw();
       if (raw == null) {
         PendingRecord r = p.record;
-        deadLetter(r.timestamp(), Outputs.deadLetter(ReasonCode.UNDECODABLE,
+        deadLetter(r.timestamp(), OutputRecords.deadLetter(ReasonCode.UNDECODABLE,
             "the pending record's value is not a millrace.v1.RawEvent", r.value(), source(r), clock.millis()).build());
         written(p.record);
         return null;
@@ -402,9 +402,9 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
       DeadLetter deadLetter = null;
       try {
         if (result.hasEnrichment()) {
-          EnrichedEventBytes out = Outputs.enriched(raw, result, at);
-          String key = Outputs.enrichedKey(p.key(), raw, out);
-          Headers headers = Outputs.enrichedHeaders(raw);
+          EnrichedEventBytes out = OutputRecords.enriched(raw, result, at);
+          String key = OutputRecords.enrichedKey(p.key(), raw, out);
+          Headers headers = OutputRecords.enrichedHeaders(raw);
           int bytes = recordBytes(key, out.getSerializedSize(), headers);
           if (bytes <= options.maxRecordBytes()) {
             enrichedRecord = new Record<String, Message>(key, out, p.timestamp(), headers);
@@ -545,7 +545,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     long now = clock.millis();
     if (raw != null) {
       try {
-        return Outputs.deadLetter(reason, message, original, source, raw, violations, now);
+        return OutputRecords.deadLetter(reason, message, original, source, raw, violations, now);
       } catch (RuntimeException | StackOverflowError e) {
         if (!causedByTheRecord(e)) {
           throw e;
@@ -553,7 +553,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
         message += " (the event's id, type and metadata could not be read: " + describe(e) + ")";
       }
     }
-    return Outputs.deadLetter(reason, message, original, source, now).addAllViolations(violations).build();
+    return OutputRecords.deadLetter(reason, message, original, source, now).addAllViolations(violations).build();
   }
 
   /** Dead-letters a record on which the enricher itself threw, naming the step and the exception. */
@@ -613,7 +613,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
    * violations dropped if even that is not enough), saying so in its message.
    */
   private DeadLetter fitted(DeadLetter dl, String key) {
-    int over = recordBytes(key, dl.getSerializedSize(), Outputs.deadLetterHeaders(dl)) - options.maxRecordBytes();
+    int over = recordBytes(key, dl.getSerializedSize(), OutputRecords.deadLetterHeaders(dl)) - options.maxRecordBytes();
     if (over <= 0) {
       return dl;
     }
@@ -622,7 +622,7 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
     int keep = Math.max(0, original.size() - over - 200);
     DeadLetter.Builder b = dl.toBuilder().setOriginal(original.substring(0, keep));
     String note = " (original truncated to " + keep + " of " + original.size() + " bytes to fit max.request.size";
-    if (recordBytes(key, b.build().getSerializedSize() + 200, Outputs.deadLetterHeaders(dl)) > options.maxRecordBytes()) {
+    if (recordBytes(key, b.build().getSerializedSize() + 200, OutputRecords.deadLetterHeaders(dl)) > options.maxRecordBytes()) {
       note += "; " + b.getViolationsCount() + " violations dropped";
       b.clearViolations();
     }
@@ -630,14 +630,14 @@ final class EnrichProcessor implements Processor<String, byte[], String, Message
   }
 
   private void deadLetter(long timestamp, DeadLetter letter) {
-    String key = Outputs.deadLetterKey(letter);
+    String key = OutputRecords.deadLetterKey(letter);
     DeadLetter deadLetter = fitted(letter, key);
     if (log.isDebugEnabled()) {
       log.debug("dead letter {} from {}-{}@{} event {}", deadLetter.getReason(), deadLetter.getSourceTopic(),
           deadLetter.getSourcePartition(), deadLetter.getSourceOffset(), deadLetter.getEventId());
     }
     // Keyed by the event id (or the source offset), never by the raw key, which may be a user id.
-    context.forward(new Record<String, Message>(key, deadLetter, timestamp, Outputs.deadLetterHeaders(deadLetter)),
+    context.forward(new Record<String, Message>(key, deadLetter, timestamp, OutputRecords.deadLetterHeaders(deadLetter)),
         EnricherTopology.DEAD_LETTER_SINK);
     metrics.deadLettered(deadLetter.getReason());
   }

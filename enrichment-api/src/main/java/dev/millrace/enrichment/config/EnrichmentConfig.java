@@ -55,9 +55,9 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
   }
 
   /** User-agent parsing with YAUAA. */
-  public record UserAgent(Switch mode, Integer cacheSize, Integer maxLength) {
+  public record UserAgent(EnrichmentSwitch mode, Integer cacheSize, Integer maxLength) {
     public UserAgent {
-      mode = mode == null ? Switch.ENABLED : mode;
+      mode = mode == null ? EnrichmentSwitch.ENABLED : mode;
       cacheSize = orDefault(cacheSize, 20_000);
       maxLength = orDefault(maxLength, 2048);
       range("user-agent.cache-size", cacheSize, 0, 10_000_000);
@@ -69,11 +69,11 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
   public enum ClickId { GCLID, MSCLKID, FBCLID, DCLID }
 
   /** Campaign attribution from the page URL's query parameters. */
-  public record Campaign(Switch mode, List<String> sourceParameters, List<String> mediumParameters,
+  public record Campaign(EnrichmentSwitch mode, List<String> sourceParameters, List<String> mediumParameters,
                          List<String> nameParameters, List<String> termParameters,
                          List<String> contentParameters, Map<String, ClickId> clickIdParameters) {
     public Campaign {
-      mode = mode == null ? Switch.ENABLED : mode;
+      mode = mode == null ? EnrichmentSwitch.ENABLED : mode;
       sourceParameters = parameters("campaign.source-parameters", sourceParameters, "utm_source");
       mediumParameters = parameters("campaign.medium-parameters", mediumParameters, "utm_medium");
       nameParameters = parameters("campaign.name-parameters", nameParameters, "utm_campaign");
@@ -99,9 +99,9 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
   }
 
   /** Referrer classification. */
-  public record Referrer(Switch mode, String listFile, List<String> internalDomains) {
+  public record Referrer(EnrichmentSwitch mode, String listFile, List<String> internalDomains) {
     public Referrer {
-      mode = mode == null ? Switch.ENABLED : mode;
+      mode = mode == null ? EnrichmentSwitch.ENABLED : mode;
       listFile = listFile == null ? "" : listFile.trim();
       internalDomains = internalDomains == null ? List.of() : internalDomains.stream()
           .map(d -> d == null ? "" : d.trim().toLowerCase(java.util.Locale.ROOT))
@@ -125,9 +125,9 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
   }
 
   /** IP anonymisation: the host part of the address is zeroed. */
-  public record Ip(Switch mode, Integer ipv4OctetsKept, Integer ipv6BitsKept, OnInvalidIp onInvalid) {
+  public record Ip(EnrichmentSwitch mode, Integer ipv4OctetsKept, Integer ipv6BitsKept, OnInvalidIp onInvalid) {
     public Ip {
-      mode = mode == null ? Switch.ENABLED : mode;
+      mode = mode == null ? EnrichmentSwitch.ENABLED : mode;
       ipv4OctetsKept = orDefault(ipv4OctetsKept, 3);
       ipv6BitsKept = orDefault(ipv6BitsKept, 48);
       onInvalid = onInvalid == null ? OnInvalidIp.DROP : onInvalid;
@@ -155,14 +155,14 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
    * @param cacheSize pseudonyms of context ids kept for ids seen again (a user's id recurs on each
    *     of their events); 0 computes every one
    */
-  public record Pii(Switch mode, String key, List<ContextField> contextFields, List<String> payloadPaths,
+  public record Pii(EnrichmentSwitch mode, String key, List<ContextField> contextFields, List<String> payloadPaths,
                     Map<String, List<String>> payloadPathsByType, OnWrongType onWrongType, Integer cacheSize) {
 
     /** Shortest accepted key: HMAC-SHA-256's block of security, 256 bits. */
     public static final int MIN_KEY_BYTES = 32;
 
     public Pii {
-      mode = mode == null ? Switch.ENABLED : mode;
+      mode = mode == null ? EnrichmentSwitch.ENABLED : mode;
       key = key == null ? "" : key;
       contextFields = contextFields == null ? List.of(ContextField.USER_ID) : List.copyOf(contextFields);
       payloadPaths = payloadPaths == null ? List.of() : List.copyOf(payloadPaths);
@@ -212,9 +212,9 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
   }
 
   /** Bot score from a logistic-regression model file. */
-  public record Bot(Switch mode, String modelFile) {
+  public record Bot(EnrichmentSwitch mode, String modelFile) {
     public Bot {
-      mode = mode == null ? Switch.ENABLED : mode;
+      mode = mode == null ? EnrichmentSwitch.ENABLED : mode;
       modelFile = modelFile == null ? "" : modelFile.trim();
     }
   }
@@ -265,7 +265,7 @@ public record EnrichmentConfig(Grpc grpc, UserAgent userAgent, Campaign campaign
 
     /** PII on with this key, pseudonymising context.user_id and the given payload paths. */
     public Builder piiKey(String key, String... payloadPaths) {
-      pii = new Pii(Switch.ENABLED, key, null, List.of(payloadPaths), null, null, null);
+      pii = new Pii(EnrichmentSwitch.ENABLED, key, null, List.of(payloadPaths), null, null, null);
       return this;
     }
 

@@ -3,7 +3,7 @@ package dev.millrace.enrichment.campaign;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.millrace.enrichment.config.EnrichmentConfig;
-import dev.millrace.enrichment.config.Switch;
+import dev.millrace.enrichment.config.EnrichmentSwitch;
 import dev.millrace.proto.v1.Campaign;
 import dev.millrace.proto.v1.ClickIdType;
 import java.util.LinkedHashMap;
@@ -97,7 +97,7 @@ class CampaignExtractorTest {
   void configuredAliasesAreReadInOrder() {
     Map<String, EnrichmentConfig.ClickId> clickIds = new LinkedHashMap<>();
     clickIds.put("ttclid", EnrichmentConfig.ClickId.GCLID);
-    CampaignExtractor custom = new CampaignExtractor(new EnrichmentConfig.Campaign(Switch.ENABLED,
+    CampaignExtractor custom = new CampaignExtractor(new EnrichmentConfig.Campaign(EnrichmentSwitch.ENABLED,
         List.of("utm_source", "src", "ref"), null, List.of("cmp"), null, null, clickIds));
 
     Campaign campaign = custom.extract("https://example.com/?ref=friend&src=partner&cmp=winter&ttclid=t1&gclid=g1")

@@ -26,7 +26,7 @@ class EnrichmentConfigTest {
 
     assertThat(config.grpc().port()).isEqualTo(9091);
     assertThat(config.grpc().shutdownGrace()).isEqualTo(Duration.ofSeconds(20));
-    assertThat(config.userAgent().mode()).isEqualTo(Switch.ENABLED);
+    assertThat(config.userAgent().mode()).isEqualTo(EnrichmentSwitch.ENABLED);
     assertThat(config.userAgent().cacheSize()).isEqualTo(20_000);
     assertThat(config.campaign().sourceParameters()).containsExactly("utm_source");
     assertThat(config.campaign().clickIdParameters()).containsOnlyKeys("gclid", "msclkid", "fbclid", "dclid");
@@ -56,7 +56,7 @@ class EnrichmentConfigTest {
     assertThat(config.referrer().internalDomains()).containsExactly("shop.example", "example.net");
     assertThat(config.pii().payloadPaths()).containsExactly("$.email");
     assertThat(config.pii().payloadPathsByType()).containsEntry("signup", java.util.List.of("$.phone"));
-    assertThat(config.bot().mode()).isEqualTo(Switch.DISABLED);
+    assertThat(config.bot().mode()).isEqualTo(EnrichmentSwitch.DISABLED);
   }
 
   @Test
@@ -87,7 +87,7 @@ class EnrichmentConfigTest {
   void piiOffNeedsNoKey() {
     EnrichmentConfig config = bind(Map.of("millrace.enrichment.pii.mode", "DISABLED"));
 
-    assertThat(config.pii().mode()).isEqualTo(Switch.DISABLED);
+    assertThat(config.pii().mode()).isEqualTo(EnrichmentSwitch.DISABLED);
   }
 
   @Test

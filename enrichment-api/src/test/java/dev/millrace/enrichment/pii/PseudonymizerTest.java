@@ -7,7 +7,7 @@ import dev.millrace.enrichment.ItemFailure;
 import dev.millrace.enrichment.config.EnrichmentConfig;
 import dev.millrace.enrichment.config.EnrichmentConfig.ContextField;
 import dev.millrace.enrichment.config.EnrichmentConfig.OnWrongType;
-import dev.millrace.enrichment.config.Switch;
+import dev.millrace.enrichment.config.EnrichmentSwitch;
 import dev.millrace.proto.v1.Context;
 import dev.millrace.proto.v1.EnrichErrorCode;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +23,7 @@ class PseudonymizerTest {
   private static final String KEY = "test-key-0123456789-abcdefghijklmnop";
 
   private static Pseudonymizer pseudonymizer(OnWrongType onWrongType, String... paths) {
-    return new Pseudonymizer(new EnrichmentConfig.Pii(Switch.ENABLED, KEY,
+    return new Pseudonymizer(new EnrichmentConfig.Pii(EnrichmentSwitch.ENABLED, KEY,
         List.of(ContextField.USER_ID, ContextField.ANONYMOUS_ID), List.of(paths),
         Map.of("signup", List.of("$.form.phone")), onWrongType, null));
   }
@@ -44,7 +44,7 @@ class PseudonymizerTest {
 
   @Test
   void anIdSeenAgainIsAnsweredFromTheCacheAndEveryAnswerIsTheHmac() throws Exception {
-    Pseudonymizer pii = new Pseudonymizer(new EnrichmentConfig.Pii(Switch.ENABLED, KEY, null, null, null, null, 50));
+    Pseudonymizer pii = new Pseudonymizer(new EnrichmentConfig.Pii(EnrichmentSwitch.ENABLED, KEY, null, null, null, null, 50));
 
     for (int i = 0; i < 2_000; i++) {
       String id = "user-" + (i % 120);
@@ -58,13 +58,13 @@ class PseudonymizerTest {
       assertThat(cache.estimatedSize()).isLessThanOrEqualTo(50);
       assertThat(cache.stats().hitCount()).isPositive();
     });
-    assertThat(new Pseudonymizer(new EnrichmentConfig.Pii(Switch.ENABLED, KEY, null, null, null, null, 0)).cache())
+    assertThat(new Pseudonymizer(new EnrichmentConfig.Pii(EnrichmentSwitch.ENABLED, KEY, null, null, null, null, 0)).cache())
         .isEmpty();
   }
 
   @Test
   void anotherKeyGivesAnotherPseudonym() {
-    Pseudonymizer other = new Pseudonymizer(new EnrichmentConfig.Pii(Switch.ENABLED,
+    Pseudonymizer other = new Pseudonymizer(new EnrichmentConfig.Pii(EnrichmentSwitch.ENABLED,
         KEY + "-rotated", null, null, null, null, null));
 
     assertThat(other.pseudonym("u-42")).isNotEqualTo(pseudonymizer(OnWrongType.FAIL_ITEM).pseudonym("u-42"));
@@ -188,7 +188,7 @@ class PseudonymizerTest {
 
   @Test
   void theKeyNeverAppearsInTheConfigsText() {
-    EnrichmentConfig.Pii config = new EnrichmentConfig.Pii(Switch.ENABLED, KEY, null, null, null, null, null);
+    EnrichmentConfig.Pii config = new EnrichmentConfig.Pii(EnrichmentSwitch.ENABLED, KEY, null, null, null, null, null);
 
     assertThat(config.toString()).doesNotContain(KEY).contains("key=(set)");
   }

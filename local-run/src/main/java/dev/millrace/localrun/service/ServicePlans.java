@@ -1,6 +1,6 @@
 package dev.millrace.localrun.service;
 
-import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.ServerEndpoints;
 import dev.millrace.proto.WireNames;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -45,7 +45,7 @@ public final class ServicePlans {
   private ServicePlans() {}
 
   /** In start order: the enrichment API before the enricher that calls it. */
-  public static List<ServiceSpec> plan(Infra infra, Ports ports, Settings settings) {
+  public static List<ServiceSpec> plan(ServerEndpoints infra, ServicePorts ports, Settings settings) {
     return List.of(
         new ServiceSpec("enrichment-api", "enrichment-api", "millrace-enrichment-api", "512m",
             ports.enrichmentHttp(), enrichmentApi(ports, settings)),
@@ -68,7 +68,7 @@ public final class ServicePlans {
     return env;
   }
 
-  static Map<String, String> enrichmentApi(Ports ports, Settings settings) {
+  static Map<String, String> enrichmentApi(ServicePorts ports, Settings settings) {
     Map<String, String> env = common(ports.enrichmentHttp());
     env.put("MILLRACE_ENRICHMENT_GRPC_PORT", Integer.toString(ports.enrichmentGrpc()));
     env.putAll(privacy(settings));
@@ -87,7 +87,7 @@ public final class ServicePlans {
     return env;
   }
 
-  static Map<String, String> collector(Infra infra, Ports ports, Settings settings) {
+  static Map<String, String> collector(ServerEndpoints infra, ServicePorts ports, Settings settings) {
     Map<String, String> env = common(ports.collectorHttp());
     env.put("MILLRACE_COLLECTOR_GRPC_PORT", Integer.toString(ports.collectorGrpc()));
     env.put("MILLRACE_COLLECTOR_INSTANCEID", "local-collector-1");
@@ -97,7 +97,7 @@ public final class ServicePlans {
     return env;
   }
 
-  static Map<String, String> enricher(Infra infra, Ports ports, Settings settings) {
+  static Map<String, String> enricher(ServerEndpoints infra, ServicePorts ports, Settings settings) {
     Map<String, String> env = common(ports.enricherHttp());
     env.put("MILLRACE_ENRICHER_BOOTSTRAPSERVERS", infra.bootstrapServers());
     env.put("MILLRACE_ENRICHER_STREAMS_STATEDIR", settings.stateDir().resolve("enricher").toString());
@@ -105,7 +105,7 @@ public final class ServicePlans {
     return env;
   }
 
-  static Map<String, String> realtime(Infra infra, Ports ports, Settings settings) {
+  static Map<String, String> realtime(ServerEndpoints infra, ServicePorts ports, Settings settings) {
     Map<String, String> env = common(ports.realtimeHttp());
     env.putAll(privacy(settings));
     env.put("MILLRACE_REALTIME_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
@@ -115,7 +115,7 @@ public final class ServicePlans {
     return env;
   }
 
-  static Map<String, String> batch(Infra infra, Ports ports, Settings settings) {
+  static Map<String, String> batch(ServerEndpoints infra, ServicePorts ports, Settings settings) {
     Map<String, String> env = common(ports.batchHttp());
     env.put("MILLRACE_BATCH_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
     env.put("MILLRACE_BATCH_S3_ENDPOINT", infra.s3Endpoint());

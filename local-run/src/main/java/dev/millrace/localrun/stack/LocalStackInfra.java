@@ -18,7 +18,7 @@ public final class LocalStackInfra {
   private LocalStackInfra() {}
 
   /** Starts the three servers in parallel (Elasticsearch takes longest), then the topics and the bucket. */
-  public static Infra start(int partitions, List<String> topics, String bucket) {
+  public static ServerEndpoints start(int partitions, List<String> topics, String bucket) {
     CompletableFuture<KafkaServer> kafka = CompletableFuture.supplyAsync(LocalStack::kafka);
     CompletableFuture<ElasticsearchServer> elasticsearch = CompletableFuture.supplyAsync(LocalStack::elasticsearch);
     CompletableFuture<S3Server> s3 = CompletableFuture.supplyAsync(LocalStack::s3);
@@ -28,7 +28,7 @@ public final class LocalStackInfra {
       S3Server s = s3.join();
       s.createBucket(bucket);
       ElasticsearchServer e = elasticsearch.join();
-      return new Infra(k.bootstrapServers(), e.url(), s.endpoint(), s.accessKey(), s.secretKey(), s.region());
+      return new ServerEndpoints(k.bootstrapServers(), e.url(), s.endpoint(), s.accessKey(), s.secretKey(), s.region());
     } catch (CompletionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new LaunchException("the local stack (Kafka, Elasticsearch, S3) did not start: " + cause.getMessage(), cause);

@@ -1,6 +1,6 @@
 package dev.millrace.localrun.watch;
 
-import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.ServerEndpoints;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
 import io.minio.Result;
@@ -34,7 +34,7 @@ public final class PipelineWatcher implements AutoCloseable {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
-  private final Infra infra;
+  private final ServerEndpoints infra;
   private final Map<String, String> topicsByRole;
   private final String bucket;
   private final String batchPrometheusUrl;
@@ -49,7 +49,7 @@ public final class PipelineWatcher implements AutoCloseable {
    * @param topicsByRole "raw", "collector-dl", "enriched", "enricher-dl", "batch-dl" to topic names
    * @param batchPrometheusUrl the batch loader's {@code /actuator/prometheus}, for rows written
    */
-  public PipelineWatcher(Infra infra, Map<String, String> topicsByRole, String bucket, String batchPrometheusUrl) {
+  public PipelineWatcher(ServerEndpoints infra, Map<String, String> topicsByRole, String bucket, String batchPrometheusUrl) {
     this.infra = infra;
     this.topicsByRole = Map.copyOf(topicsByRole);
     this.bucket = bucket;

@@ -2,7 +2,7 @@ package dev.millrace.localrun.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.millrace.localrun.stack.Infra;
+import dev.millrace.localrun.stack.ServerEndpoints;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 
 class ServicePlansTest {
 
-  static final Infra INFRA = new Infra("127.0.0.1:39092", "http://127.0.0.1:39200", "http://127.0.0.1:39000",
+  static final ServerEndpoints INFRA = new ServerEndpoints("127.0.0.1:39092", "http://127.0.0.1:39200", "http://127.0.0.1:39000",
       "access", "secret", "us-east-1");
   static final ServicePlans.Settings SETTINGS =
       new ServicePlans.Settings("wk_demo_key", "pii-key", Path.of("/tmp/state"), "10s");
 
-  final List<ServiceSpec> plan = ServicePlans.plan(INFRA, Ports.defaults(), SETTINGS);
+  final List<ServiceSpec> plan = ServicePlans.plan(INFRA, ServicePorts.defaults(), SETTINGS);
 
   private ServiceSpec service(String name) {
     return plan.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();

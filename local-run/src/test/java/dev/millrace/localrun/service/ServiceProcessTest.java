@@ -17,7 +17,7 @@ class ServiceProcessTest {
   @TempDir Path dir;
 
   private ServiceSpec spec() {
-    return new ServiceSpec("collector", "collector-service", "millrace-collector-service", "64m", Ports.free(), Map.of());
+    return new ServiceSpec("collector", "collector-service", "millrace-collector-service", "64m", ServicePorts.free(), Map.of());
   }
 
   @Test

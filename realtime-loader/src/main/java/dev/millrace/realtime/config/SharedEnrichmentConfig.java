@@ -1,7 +1,7 @@
 package dev.millrace.realtime.config;
 
 import dev.millrace.enrichment.config.EnrichmentConfig;
-import dev.millrace.enrichment.config.Switch;
+import dev.millrace.enrichment.config.EnrichmentSwitch;
 import dev.millrace.realtime.privacy.DeadLetterPrivacy;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -33,7 +33,7 @@ public final class SharedEnrichmentConfig {
   /** How dead letters are sanitised under the enrichment settings of {@code environment}. */
   public static DeadLetterPrivacy privacy(Environment environment) {
     Binder binder = Binder.get(environment);
-    Switch mode = binder.bind(EnrichmentConfig.PREFIX + ".pii.mode", Switch.class).orElse(Switch.ENABLED);
+    EnrichmentSwitch mode = binder.bind(EnrichmentConfig.PREFIX + ".pii.mode", EnrichmentSwitch.class).orElse(EnrichmentSwitch.ENABLED);
     String key = binder.bind(EnrichmentConfig.PREFIX + ".pii.key", String.class).orElse("");
     if (mode.on() && key.isBlank()) {
       return DeadLetterPrivacy.withoutPiiKey(

@@ -8,7 +8,7 @@ import dev.millrace.enrichment.config.EnrichmentConfig;
 import dev.millrace.enrichment.config.EnrichmentConfig.ContextField;
 import dev.millrace.enrichment.config.EnrichmentConfig.OnInvalidIp;
 import dev.millrace.enrichment.config.EnrichmentConfig.OnWrongType;
-import dev.millrace.enrichment.config.Switch;
+import dev.millrace.enrichment.config.EnrichmentSwitch;
 import dev.millrace.proto.v1.CollectorMetadata;
 import dev.millrace.proto.v1.Context;
 import dev.millrace.proto.v1.DeadLetter;
@@ -59,18 +59,18 @@ class DeadLetterPrivacyTest {
       EMAIL, PHONE, "7946", NAME);
 
   /** PII on for both context ids and three payload paths (one only for signups); IPs cut to /16 and /32. */
-  static EnrichmentConfig config(Switch pii, Switch ip) {
+  static EnrichmentConfig config(EnrichmentSwitch pii, EnrichmentSwitch ip) {
     return new EnrichmentConfig(null,
-        new EnrichmentConfig.UserAgent(Switch.DISABLED, null, null),
-        new EnrichmentConfig.Campaign(Switch.DISABLED, null, null, null, null, null, null),
-        new EnrichmentConfig.Referrer(Switch.DISABLED, null, null),
+        new EnrichmentConfig.UserAgent(EnrichmentSwitch.DISABLED, null, null),
+        new EnrichmentConfig.Campaign(EnrichmentSwitch.DISABLED, null, null, null, null, null, null),
+        new EnrichmentConfig.Referrer(EnrichmentSwitch.DISABLED, null, null),
         new EnrichmentConfig.Ip(ip, 2, 32, OnInvalidIp.DROP),
         new EnrichmentConfig.Pii(pii, KEY, List.of(ContextField.USER_ID, ContextField.ANONYMOUS_ID),
             List.of("$.email", "$.user.phone"), Map.of("signup", List.of("$.name")), OnWrongType.FAIL_ITEM, null),
-        new EnrichmentConfig.Bot(Switch.DISABLED, null));
+        new EnrichmentConfig.Bot(EnrichmentSwitch.DISABLED, null));
   }
 
-  static final EnrichmentConfig CONFIG = config(Switch.ENABLED, Switch.ENABLED);
+  static final EnrichmentConfig CONFIG = config(EnrichmentSwitch.ENABLED, EnrichmentSwitch.ENABLED);
 
   final DocumentMapper mapper = mapper(DeadLetterPrivacy.of(CONFIG));
 
@@ -271,7 +271,7 @@ class DeadLetterPrivacyTest {
   void whatTheApiIsConfiguredToPassOnUnchangedTheDeadLetterShowsUnchangedToo() {
     // PII and IP anonymisation switched off: the API passes ids and IPs through, and so does the
     // loader (the enriched events carry them anyway). The same configuration, the same outcome.
-    EnrichmentConfig off = config(Switch.DISABLED, Switch.DISABLED);
+    EnrichmentConfig off = config(EnrichmentSwitch.DISABLED, EnrichmentSwitch.DISABLED);
     Event event = event(PAYLOAD);
     byte[] original = RawEvent.newBuilder().setEvent(event).build().toByteArray();
     EnrichResult api = api(off, event, CLIENT_IP);

@@ -9,11 +9,11 @@ import java.net.ServerSocket;
 import java.util.HashSet;
 import org.junit.jupiter.api.Test;
 
-class PortsTest {
+class ServicePortsTest {
 
   @Test
   void theDefaultsAreTheDocumentedPorts() {
-    assertThat(Ports.defaults().byUse()).containsExactly(
+    assertThat(ServicePorts.defaults().byUse()).containsExactly(
         java.util.Map.entry("collector HTTP", 8080), java.util.Map.entry("collector gRPC", 9090),
         java.util.Map.entry("enrichment-api gRPC", 9091), java.util.Map.entry("enrichment-api HTTP", 8081),
         java.util.Map.entry("enricher HTTP", 8082), java.util.Map.entry("realtime-loader HTTP", 8083),
@@ -25,7 +25,7 @@ class PortsTest {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(0));
       int port = taken.getLocalPort();
-      Ports ports = new Ports(port, Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free());
+      ServicePorts ports = new ServicePorts(port, ServicePorts.free(), ServicePorts.free(), ServicePorts.free(), ServicePorts.free(), ServicePorts.free(), ServicePorts.free());
       assertThatThrownBy(ports::checkAvailable)
           .isInstanceOf(LaunchException.class)
           .hasMessageContaining("port " + port + " (collector HTTP)")
@@ -35,7 +35,7 @@ class PortsTest {
 
   @Test
   void freePortsAreDistinctAndAvailable() {
-    Ports ports = Ports.choose(Ports.Choice.FREE);
+    ServicePorts ports = ServicePorts.choose(ServicePorts.Choice.FREE);
     assertThat(new HashSet<>(ports.byUse().values())).hasSize(7);
     ports.checkAvailable();
   }

@@ -5,16 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
-class OffsetsTest {
+class CommittableOffsetTest {
 
   @Test
   void withNothingUnflushedTheNextOffsetIsCommitted() {
-    assertThat(Offsets.committable(101, LongStream.empty())).isEqualTo(101);
+    assertThat(CommittableOffset.of(101, LongStream.empty())).isEqualTo(101);
   }
 
   @Test
   void theCommitStopsAtTheOldestRecordStillInAnOpenFile() {
     // page_view file opened at 40, click file at 12 (quiet, still open), hour-10 file at 77.
-    assertThat(Offsets.committable(101, LongStream.of(40, 12, 77))).isEqualTo(12);
+    assertThat(CommittableOffset.of(101, LongStream.of(40, 12, 77))).isEqualTo(12);
   }
 }

@@ -1,7 +1,7 @@
 package dev.millrace.enrichment.config;
 
 /** Whether an enrichment runs. */
-public enum Switch {
+public enum EnrichmentSwitch {
   /** The enrichment runs on every item. */
   ENABLED,
   /** The enrichment is skipped; its result fields stay empty. */

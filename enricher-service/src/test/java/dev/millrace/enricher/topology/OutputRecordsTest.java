@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * The enriched event is written from byte views: read back as a millrace.v1.EnrichedEvent it must
  * hold the raw event with exactly its PII replaced, whatever the raw record looked like on the wire.
  */
-class OutputsTest {
+class OutputRecordsTest {
 
   private final Random random = new Random(42);
 
@@ -37,7 +37,7 @@ class OutputsTest {
       EnrichResult result = result();
       long now = 1_790_000_000_123L + random.nextInt(1_000_000);
 
-      byte[] written = Outputs.enriched(RawEventBytes.parseFrom(wire), EnrichResultBytes.parseFrom(result.toByteArray()),
+      byte[] written = OutputRecords.enriched(RawEventBytes.parseFrom(wire), EnrichResultBytes.parseFrom(result.toByteArray()),
           now).toByteArray();
       EnrichedEvent out = EnrichedEvent.parseFrom(written);
 
@@ -147,7 +147,7 @@ class OutputsTest {
   @Test
   void anEmptyAnswerLeavesNoContextPayloadOrClientIp() throws Exception {
     RawEvent in = raw().toBuilder().setEvent(raw().getEvent().toBuilder().setContext(context())).build();
-    byte[] written = Outputs.enriched(RawEventBytes.parseFrom(in.toByteArray()),
+    byte[] written = OutputRecords.enriched(RawEventBytes.parseFrom(in.toByteArray()),
         EnrichResultBytes.parseFrom(EnrichResult.newBuilder().setItemId("1")
             .setEnrichment(Enrichment.getDefaultInstance()).build().toByteString()), 0L).toByteArray();
     EnrichedEvent out = EnrichedEvent.parseFrom(written);
@@ -165,18 +165,18 @@ class OutputsTest {
         .build();
     RawEventBytes view = RawEventBytes.parseFrom(in.toByteArray());
 
-    EnrichedEvent out = EnrichedEvent.parseFrom(Outputs.enriched(view, EnrichResultBytes.parseFrom(result().toByteArray()),
+    EnrichedEvent out = EnrichedEvent.parseFrom(OutputRecords.enriched(view, EnrichResultBytes.parseFrom(result().toByteArray()),
         0L).toByteArray());
     assertThat(out.getRaw().getMetadata().getReplayId()).isEqualTo(replayId);
-    assertThat(new String(Outputs.enrichedHeaders(view).lastHeader(dev.millrace.proto.WireNames.HEADER_REPLAY_ID).value(),
+    assertThat(new String(OutputRecords.enrichedHeaders(view).lastHeader(dev.millrace.proto.WireNames.HEADER_REPLAY_ID).value(),
         java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(replayId);
 
-    dev.millrace.proto.v1.DeadLetter again = Outputs.deadLetter(dev.millrace.proto.v1.ReasonCode.SCHEMA_VIOLATION, "m",
-        in.toByteArray(), new Outputs.Source("millrace.raw", 0, 1), view, java.util.List.of(), 0L);
+    dev.millrace.proto.v1.DeadLetter again = OutputRecords.deadLetter(dev.millrace.proto.v1.ReasonCode.SCHEMA_VIOLATION, "m",
+        in.toByteArray(), new OutputRecords.Source("millrace.raw", 0, 1), view, java.util.List.of(), 0L);
     assertThat(again.getMetadata().getReplayId()).isEqualTo(replayId);
 
     RawEvent once = raw().toBuilder().setMetadata(CollectorMetadata.newBuilder().setRequestId("r")).build();
-    assertThat(Outputs.enrichedHeaders(RawEventBytes.parseFrom(once.toByteArray()))
+    assertThat(OutputRecords.enrichedHeaders(RawEventBytes.parseFrom(once.toByteArray()))
         .lastHeader(dev.millrace.proto.WireNames.HEADER_REPLAY_ID)).isNull();
   }
 }

@@ -9,24 +9,25 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The services' ports. {@link Choice#DEFAULT} uses the documented defaults and refuses to start when
- * one is taken (so the printed commands keep working); {@link Choice#FREE} picks free ports.
+ * The plan of the services' ports: where each service local-run starts will listen.
+ * {@link Choice#DEFAULT} uses the documented defaults and refuses to start when one is taken (so
+ * the printed commands keep working); {@link Choice#FREE} picks free ports.
  */
-public record Ports(int collectorHttp, int collectorGrpc, int enrichmentGrpc, int enrichmentHttp,
-                    int enricherHttp, int realtimeHttp, int batchHttp) {
+public record ServicePorts(int collectorHttp, int collectorGrpc, int enrichmentGrpc, int enrichmentHttp,
+                           int enricherHttp, int realtimeHttp, int batchHttp) {
 
   /** How ports are chosen. */
   public enum Choice { DEFAULT, FREE }
 
-  public static Ports defaults() {
-    return new Ports(8080, 9090, 9091, 8081, 8082, 8083, 8084);
+  public static ServicePorts defaults() {
+    return new ServicePorts(8080, 9090, 9091, 8081, 8082, 8083, 8084);
   }
 
-  public static Ports choose(Choice choice) {
+  public static ServicePorts choose(Choice choice) {
     if (choice == Choice.FREE) {
-      return new Ports(free(), free(), free(), free(), free(), free(), free());
+      return new ServicePorts(free(), free(), free(), free(), free(), free(), free());
     }
-    Ports ports = defaults();
+    ServicePorts ports = defaults();
     ports.checkAvailable();
     return ports;
   }

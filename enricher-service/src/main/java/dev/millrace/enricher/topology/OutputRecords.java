@@ -20,12 +20,12 @@ import java.util.List;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
-/** Builds the enricher's output values and their headers. */
-final class Outputs {
+/** Builds the records the enricher writes: enriched events and dead letters, with their keys and headers. */
+final class OutputRecords {
 
   static final String ENRICHED_CONTENT_TYPE = EnrichedEvent.getDescriptor().getFullName();
 
-  private Outputs() {}
+  private OutputRecords() {}
 
   /** Where a record was read from. */
   record Source(String topic, int partition, long offset) {}

@@ -6,11 +6,11 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
 
-class PortsTest {
+class FreePortsTest {
 
   @Test
   void aFreePortCanBeBoundOnLoopback() throws Exception {
-    int port = Ports.free();
+    int port = FreePorts.free();
     assertThat(port).isBetween(1024, 65535);
     try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
       assertThat(socket.getLocalPort()).isEqualTo(port);
@@ -21,7 +21,7 @@ class PortsTest {
   void aPortInUseIsNotHandedOut() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       for (int i = 0; i < 20; i++) {
-        assertThat(Ports.free()).isNotEqualTo(taken.getLocalPort());
+        assertThat(FreePorts.free()).isNotEqualTo(taken.getLocalPort());
       }
     }
   }

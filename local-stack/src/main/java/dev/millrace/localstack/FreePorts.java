@@ -6,7 +6,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 
 /** Free TCP ports on the loopback interface. */
-final class Ports {
+final class FreePorts {
 
   static final String LOOPBACK = "127.0.0.1";
 
@@ -22,5 +22,5 @@ final class Ports {
     }
   }
 
-  private Ports() {}
+  private FreePorts() {}
 }

@@ -3,9 +3,9 @@ package dev.millrace.batch.consume;
 import java.util.stream.LongStream;
 
 /** The committed-offset rule, alone so it can be tested alone. */
-public final class Offsets {
+public final class CommittableOffset {
 
-  private Offsets() {}
+  private CommittableOffset() {}
 
   /**
    * The offset a partition may commit: the first offset whose record is not yet safe in the store.
@@ -16,10 +16,10 @@ public final class Offsets {
    * at its record's offset the same way.
    *
    * @param nextOffset the offset after the last record processed (written, skipped or dead-lettered)
-   * @param unflushedFirstOffsets first offsets of the partition's open and pending files, and the
-   *     offsets of its unacknowledged dead letters
+   * @param unsafeOffsets first offsets of the partition's open and pending files, and the offsets
+   *     of its unacknowledged dead letters
    */
-  public static long committable(long nextOffset, LongStream unflushedFirstOffsets) {
-    return Math.min(nextOffset, unflushedFirstOffsets.min().orElse(Long.MAX_VALUE));
+  public static long of(long nextOffset, LongStream unsafeOffsets) {
+    return Math.min(nextOffset, unsafeOffsets.min().orElse(Long.MAX_VALUE));
   }
 }
