@@ -7,7 +7,7 @@ import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceProcess;
 import dev.millrace.localrun.service.ServiceSpec;
 import dev.millrace.localrun.stack.ServerEndpoints;
-import dev.millrace.localrun.stack.LocalStackInfra;
+import dev.millrace.localrun.stack.BackingServers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -112,7 +112,7 @@ final class ComposeStack implements AutoCloseable {
 
   static ComposeStack start(Path home, Runner runner, Environments environments)
       throws IOException, InterruptedException {
-    ComposeStack stack = new ComposeStack(LocalStackInfra.start(3, ServicePlans.TOPICS, ServicePlans.BUCKET));
+    ComposeStack stack = new ComposeStack(BackingServers.start(3, ServicePlans.TOPICS, ServicePlans.BUCKET));
     try {
       stack.startServices(home, runner, environments);
       return stack;
@@ -166,7 +166,7 @@ final class ComposeStack implements AutoCloseable {
           Integer.parseInt(published.get(name).get("SERVER_PORT")), env);
       httpPorts.put(name, spec.httpPort());
       ServiceProcess p = runner.start(spec, logs);
-      LocalStackInfra.adopt(name, p.handle());
+      BackingServers.adopt(name, p.handle());
       running.add(p);
     }
     for (ServiceProcess p : running) {

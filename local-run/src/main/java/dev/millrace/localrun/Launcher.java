@@ -5,7 +5,7 @@ import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceProcess;
 import dev.millrace.localrun.service.ServiceSpec;
 import dev.millrace.localrun.stack.ServerEndpoints;
-import dev.millrace.localrun.stack.LocalStackInfra;
+import dev.millrace.localrun.stack.BackingServers;
 import dev.millrace.localrun.watch.PipelineCounts;
 import dev.millrace.localrun.watch.PipelineWatcher;
 import dev.millrace.proto.WireNames;
@@ -113,7 +113,7 @@ public final class Launcher implements AutoCloseable {
     prepare(logs);
     out.println("starting Kafka, Elasticsearch and S3 (local-stack) ...");
     long t0 = System.nanoTime();
-    infra = LocalStackInfra.start(3, ServicePlans.TOPICS, ServicePlans.BUCKET);
+    infra = BackingServers.start(3, ServicePlans.TOPICS, ServicePlans.BUCKET);
     out.printf(Locale.ROOT, "  ready in %.0f s: Kafka %s, Elasticsearch %s, S3 %s%n",
         (System.nanoTime() - t0) / 1e9, infra.bootstrapServers(), infra.elasticsearchUrl(), infra.s3Endpoint());
     List<ServiceSpec> plan = ServicePlans.plan(infra, ports, settings(options, writeKey)).stream()
@@ -138,7 +138,7 @@ public final class Launcher implements AutoCloseable {
   private ServiceProcess launch(ServiceSpec spec) {
     ServiceProcess process = ServiceProcess.start(spec, spec.jar(options.repo(), version()), logs(), List.of());
     // Ends with the local stack if this JVM is killed hard, instead of running on without its broker.
-    LocalStackInfra.adopt(spec.name(), process.handle());
+    BackingServers.adopt(spec.name(), process.handle());
     synchronized (services) {
       services.removeIf(s -> s.spec().name().equals(spec.name()));
       services.add(process);
@@ -247,7 +247,7 @@ public final class Launcher implements AutoCloseable {
     // In parallel: each gets its grace period at the same time, so Ctrl-C returns within seconds.
     reverse.stream().map(s -> CompletableFuture.runAsync(() -> s.stop(Duration.ofSeconds(20))))
         .toList().forEach(CompletableFuture::join);
-    LocalStackInfra.stop();
+    BackingServers.stop();
     deleteTree(options.home().resolve("state"));
     try {
       Files.deleteIfExists(pidFile());

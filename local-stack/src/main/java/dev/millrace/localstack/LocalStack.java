@@ -28,19 +28,19 @@ public final class LocalStack {
   private static final System.Logger LOG = System.getLogger(LocalStack.class.getName());
 
   /** How the servers are run. */
-  public enum Infra {
+  public enum ServerLaunch {
     /** Child processes of this JVM, from artifacts Maven fetched (the default; no Docker). */
     PROCESSES,
     /** Testcontainers images; needs a Docker engine. */
     CONTAINERS;
 
     /** From {@code -Dmillrace.infra}; processes when it is not set. */
-    public static Infra fromSystemProperty() {
+    public static ServerLaunch fromSystemProperty() {
       return parse(System.getProperty("millrace.infra"));
     }
 
     /** {@code processes} or {@code containers}, any case; null means processes. */
-    static Infra parse(String value) {
+    static ServerLaunch parse(String value) {
       if (value == null || value.isBlank()) {
         return PROCESSES;
       }
@@ -200,7 +200,7 @@ public final class LocalStack {
       Runtime.getRuntime().addShutdownHook(new Thread(LocalStack::shutdown, "local-stack-shutdown"));
       hookInstalled = true;
     }
-    if (Infra.fromSystemProperty() == Infra.CONTAINERS) {
+    if (ServerLaunch.fromSystemProperty() == ServerLaunch.CONTAINERS) {
       return null;
     }
     if (run == null) {

@@ -26,9 +26,9 @@ class LocalStackMainTest {
 
   @Test
   void infraDefaultsToChildProcessesAndContainersMustBeAskedFor() {
-    assertThat(LocalStack.Infra.parse(null)).isEqualTo(LocalStack.Infra.PROCESSES);
-    assertThat(LocalStack.Infra.parse(" Containers ")).isEqualTo(LocalStack.Infra.CONTAINERS);
-    assertThatThrownBy(() -> LocalStack.Infra.parse("docker"))
+    assertThat(LocalStack.ServerLaunch.parse(null)).isEqualTo(LocalStack.ServerLaunch.PROCESSES);
+    assertThat(LocalStack.ServerLaunch.parse(" Containers ")).isEqualTo(LocalStack.ServerLaunch.CONTAINERS);
+    assertThatThrownBy(() -> LocalStack.ServerLaunch.parse("docker"))
         .hasMessage("millrace.infra must be processes or containers, not docker");
   }
 }

@@ -13,9 +13,9 @@ import java.util.concurrent.CompletionException;
  * Kafka, Elasticsearch and S3 from {@code local-stack}: child processes of this JVM on free ports,
  * stopped and their files deleted when this JVM exits (LocalStack's own shutdown hook).
  */
-public final class LocalStackInfra {
+public final class BackingServers {
 
-  private LocalStackInfra() {}
+  private BackingServers() {}
 
   /** Starts the three servers in parallel (Elasticsearch takes longest), then the topics and the bucket. */
   public static ServerEndpoints start(int partitions, List<String> topics, String bucket) {
