@@ -151,7 +151,8 @@ class ReplayIT {
   void startThePipeline(@TempDir Path tmp) throws Exception {
     this.tmp = tmp;
     // Elasticsearch takes longest to start (about 20 s): it and S3 start while the enricher does.
-    CompletableFuture<ElasticsearchServer> startingElasticsearch = CompletableFuture.supplyAsync(LocalStack::elasticsearch);
+    CompletableFuture<ElasticsearchServer> startingElasticsearch =
+        CompletableFuture.supplyAsync(LocalStack::elasticsearch);
     CompletableFuture<S3Server> startingS3 = CompletableFuture.supplyAsync(LocalStack::s3);
     kafka.createTopics(2, raw, enriched, dead, collectorDead, enriched + ".dlq");
     Path schemas = tmp.resolve("schemas");
@@ -159,6 +160,7 @@ class ReplayIT {
     Files.writeString(schemas.resolve("plan_changed/1-0-0.json"), V100);
     api = EnrichmentApi.start(0);
     apiPort = api.port();
+    // Command-line arguments: they override each service's own yml (builder properties would not).
     enricher = EnricherApplication.builder().run(
         "--server.port=0",
         "--millrace.enricher.application-id=replay-it-" + id,
@@ -195,7 +197,6 @@ class ReplayIT {
         "--millrace.batch.poll-timeout=200ms",
         "--millrace.batch.retry.max-backoff=1s");
     elasticsearch = startingElasticsearch.join();
-    // Command-line arguments: they override each loader's own yml (builder properties would not).
     realtimeLoader = RealtimeLoaderApplication.builder().run(
         "--server.port=0",
         "--millrace.realtime.kafka.bootstrap.servers=" + kafka.bootstrapServers(),
@@ -663,7 +664,8 @@ class ReplayIT {
       for (int i = 0; i < n; i++) {
         String eventId = UUID.randomUUID().toString();
         ids.add(eventId);
-        producer.send(new ProducerRecord<>(topic, eventId, rawEvent(eventId, version, payload, source, i).toByteArray()));
+        producer.send(new ProducerRecord<>(topic, eventId,
+            rawEvent(eventId, version, payload, source, i).toByteArray()));
       }
     }
     return ids;
