@@ -338,8 +338,8 @@ class ReplayIT {
       assertThat(l.get(0).getReason()).isEqualTo(ReasonCode.ENRICHMENT_UNAVAILABLE);
     });
 
-    // 2. It is back. The operator waits until the enricher enriches again (its channel reconnects
-    // with gRPC's own backoff; each task leaves its outage at its first answered call), then replays.
+    // 2. It is back. The operator waits until the enricher enriches again (its idle channel may still
+    // be in its reconnect backoff; each task leaves its outage at its first answered call), then replays.
     api = EnrichmentApi.start(apiPort);
     Instant back = Instant.now();
     awaitEnrichingAgain();
@@ -453,8 +453,9 @@ class ReplayIT {
 
   /**
    * Sends one valid event to each raw partition until both are enriched: a partition's task leaves
-   * its outage only at an answered call, and a call made before the channel reconnects is still
-   * past the bound. A probe dead-lettered meanwhile failed after {@code back}: no replay selects it.
+   * its outage only at an answered call, and a call made before the channel reconnects (it does
+   * right after a failed call) is still past the bound. A probe dead-lettered meanwhile failed after
+   * {@code back}: no replay selects it.
    */
   private void awaitEnrichingAgain() throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
