@@ -20,10 +20,11 @@ final class EnrichmentApi implements AutoCloseable {
     this.server = server;
   }
 
-  static EnrichmentApi start() {
+  /** Starts on {@code port}, or a free one when 0; the same port again brings the API back. */
+  static EnrichmentApi start(int port) {
     EnrichmentConfig config = EnrichmentConfig.builder().piiKey(PII_KEY, "$.email").build();
     return new EnrichmentApi(EnrichmentServer.start(
-        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), config));
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)), config));
   }
 
   int port() {
