@@ -33,9 +33,25 @@ final class EnrichedEventWriteSupport extends WriteSupport<EnrichedEventWriteSup
   private static final Binary[][] ENUM_NAMES = new Binary[COLUMNS.length][];
   private static final Binary UNRECOGNIZED = Binary.fromString("UNRECOGNIZED");
 
+  // How a column is written (an int switch: this runs for every column of every row).
+  private static final int REQUIRED_STRING = 0;
+  private static final int STRING = 1;
+  private static final int ENUM_NAME = 2;
+  private static final int TIMESTAMP = 3;
+  private static final int INT32 = 4;
+  private static final int INT64 = 5;
+  private static final int DOUBLE = 6;
+  private static final int BOOLEAN = 7;
+  private static final int LIST = 8;
+  private static final int KAFKA_TOPIC = 9;
+  private static final int KAFKA_PARTITION = 10;
+  private static final int KAFKA_OFFSET = 11;
+  private static final int[] WRITE = new int[COLUMNS.length];
+
   static {
     for (int c = 0; c < COLUMNS.length; c++) {
       NAMES[c] = EventSchema.SCHEMA.getFieldName(c);
+      WRITE[c] = writeOf(COLUMNS[c]);
       if (!NAMES[c].equals(COLUMNS[c].name())) {
         throw new IllegalStateException("column " + c + " is " + COLUMNS[c].name() + ", the schema's " + NAMES[c]);
       }
@@ -68,48 +84,104 @@ final class EnrichedEventWriteSupport extends WriteSupport<EnrichedEventWriteSup
     WireEvent e = row.event();
     out.startMessage();
     for (int c = 0; c < COLUMNS.length; c++) {
-      EventColumn column = COLUMNS[c];
-      if (column.isLineage()) {
-        lineage(c, row);
-        continue;
+      switch (WRITE[c]) {
+        case REQUIRED_STRING -> string(c, e);
+        case STRING -> {
+          if (e.length(c) > 0) {
+            string(c, e);
+          }
+        }
+        case ENUM_NAME -> {
+          if (e.present(c)) {
+            start(c);
+            out.addBinary(enumName(c, e.number(c)));
+            end(c);
+          }
+        }
+        case TIMESTAMP, INT64 -> {
+          if (e.present(c)) {
+            start(c);
+            out.addLong(WRITE[c] == TIMESTAMP ? e.micros(c) : e.number(c));
+            end(c);
+          }
+        }
+        case INT32 -> {
+          if (e.present(c)) {
+            start(c);
+            out.addInteger((int) e.number(c));
+            end(c);
+          }
+        }
+        case DOUBLE -> {
+          if (e.present(c)) {
+            start(c);
+            out.addDouble(e.doubleValue(c));
+            end(c);
+          }
+        }
+        case BOOLEAN -> {
+          if (e.present(c)) {
+            start(c);
+            out.addBoolean(e.number(c) != 0);
+            end(c);
+          }
+        }
+        case LIST -> {
+          if (e.listCount(c) > 0) {
+            start(c);
+            list(c, e);
+            end(c);
+          }
+        }
+        case KAFKA_TOPIC -> {
+          start(c);
+          out.addBinary(row.topic());
+          end(c);
+        }
+        case KAFKA_PARTITION -> {
+          start(c);
+          out.addInteger(row.partition());
+          end(c);
+        }
+        case KAFKA_OFFSET -> {
+          start(c);
+          out.addLong(row.offset());
+          end(c);
+        }
+        default -> throw new IllegalStateException("column " + NAMES[c] + " has no writer");
       }
-      if (!hasValue(e, c, column)) {
-        continue;
-      }
-      start(c);
-      switch (column.type()) {
-        case STRING, JSON -> out.addBinary(Binary.fromReusedByteArray(e.bytes(), e.start(c), e.length(c)));
-        case ENUM_NAME -> out.addBinary(enumName(c, e.number(c)));
-        case TIMESTAMP -> out.addLong(e.micros(c));
-        case INT32 -> out.addInteger((int) e.number(c));
-        case INT64 -> out.addLong(e.number(c));
-        case DOUBLE -> out.addDouble(e.doubleValue(c));
-        case BOOLEAN -> out.addBoolean(e.number(c) != 0);
-        case STRING_LIST -> list(c, e);
-      }
-      end(c);
     }
     out.endMessage();
   }
 
-  /** Whether the column has a value: else it is null (an unset string reads empty in proto3). */
-  private static boolean hasValue(WireEvent e, int c, EventColumn column) {
+  /**
+   * How each column is written, decided once from its type: a null is a column left out, and a
+   * string is null when empty (proto3 reads an unset string as empty) unless the column is required.
+   */
+  private static int writeOf(EventColumn column) {
+    if (column.isLineage()) {
+      return switch (column.field()) {
+        case "kafka.topic" -> KAFKA_TOPIC;
+        case "kafka.partition" -> KAFKA_PARTITION;
+        case "kafka.offset" -> KAFKA_OFFSET;
+        default -> throw new IllegalStateException("no lineage value " + column.field());
+      };
+    }
     return switch (column.type()) {
-      case STRING, JSON -> column.required() || e.length(c) > 0;
-      case STRING_LIST -> e.listCount(c) > 0;
-      default -> e.present(c);
+      case STRING, JSON -> column.required() ? REQUIRED_STRING : STRING;
+      case ENUM_NAME -> ENUM_NAME;
+      case TIMESTAMP -> TIMESTAMP;
+      case INT32 -> INT32;
+      case INT64 -> INT64;
+      case DOUBLE -> DOUBLE;
+      case BOOLEAN -> BOOLEAN;
+      case STRING_LIST -> LIST;
     };
   }
 
-  /** The Kafka coordinates: not in the message, but where the row came from. */
-  private void lineage(int c, Row row) {
+  private void string(int c, WireEvent e) {
     start(c);
-    switch (COLUMNS[c].field()) {
-      case "kafka.topic" -> out.addBinary(row.topic());
-      case "kafka.partition" -> out.addInteger(row.partition());
-      case "kafka.offset" -> out.addLong(row.offset());
-      default -> throw new IllegalStateException("no lineage value " + COLUMNS[c].field());
-    }
+    out.addBinary(Binary.fromReusedByteArray(e.bytes(), e.start(c), e.length(c)));
     end(c);
   }
 

@@ -199,28 +199,22 @@ public final class WireEvent {
 
   // ---- which field feeds which column --------------------------------------------------------
 
-  /** How a field is read. */
-  private enum Read {
-    SKIP(-1),
-    STRING(WireFormat.WIRETYPE_LENGTH_DELIMITED),
-    STRINGS(WireFormat.WIRETYPE_LENGTH_DELIMITED),
-    VARINT(WireFormat.WIRETYPE_VARINT),
-    FIXED64(WireFormat.WIRETYPE_FIXED64),
-    TIMESTAMP(WireFormat.WIRETYPE_LENGTH_DELIMITED),
-    MESSAGE(WireFormat.WIRETYPE_LENGTH_DELIMITED);
-
-    final int wireType;
-
-    Read(int wireType) {
-      this.wireType = wireType;
-    }
-  }
+  // How a field is read (an int switch: this runs for every field of every record).
+  private static final int SKIP = 0;
+  private static final int STRING = 1;
+  private static final int STRINGS = 2;
+  private static final int VARINT = 3;
+  private static final int FIXED64 = 4;
+  private static final int TIMESTAMP = 5;
+  private static final int MESSAGE = 6;
 
   /** A message type on the way to some column: what each of its field numbers is read as. */
   private static final class Message {
     final int id;
     final Map<String, Message> byName = new HashMap<>();
-    Read[] read = new Read[0];
+    /** By field number: how it is read, and the tag it must come with (field number and wire type). */
+    int[] read = new int[0];
+    int[] tag = new int[0];
     int[] column = new int[0];
     Message[] child = new Message[0];
     /** The number, boolean and enum columns of this message: present when the message is. */
@@ -249,7 +243,8 @@ public final class WireEvent {
         if (next == null) {
           next = create();
           byName.put(fd.getName(), next);
-          read[n] = Read.MESSAGE;
+          read[n] = MESSAGE;
+          tag[n] = n << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
           child[n] = next;
         }
         next.add(path, depth + 1, columnIndex);
@@ -257,13 +252,18 @@ public final class WireEvent {
       }
       column[n] = columnIndex;
       read[n] = switch (COLUMNS[columnIndex].type()) {
-        case STRING, JSON -> Read.STRING;
-        case STRING_LIST -> Read.STRINGS;
-        case TIMESTAMP -> Read.TIMESTAMP;
-        case DOUBLE -> Read.FIXED64;
-        case ENUM_NAME, INT32, INT64, BOOLEAN -> Read.VARINT;
+        case STRING, JSON -> STRING;
+        case STRING_LIST -> STRINGS;
+        case TIMESTAMP -> TIMESTAMP;
+        case DOUBLE -> FIXED64;
+        case ENUM_NAME, INT32, INT64, BOOLEAN -> VARINT;
       };
-      if (read[n] == Read.VARINT || read[n] == Read.FIXED64) {
+      tag[n] = n << 3 | switch (read[n]) {
+        case VARINT -> WireFormat.WIRETYPE_VARINT;
+        case FIXED64 -> WireFormat.WIRETYPE_FIXED64;
+        default -> WireFormat.WIRETYPE_LENGTH_DELIMITED;
+      };
+      if (read[n] == VARINT || read[n] == FIXED64) {
         scalars = Arrays.copyOf(scalars, scalars.length + 1);
         scalars[scalars.length - 1] = columnIndex;
       }
@@ -271,9 +271,8 @@ public final class WireEvent {
 
     private void grow(int fieldNumber) {
       if (fieldNumber >= read.length) {
-        int old = read.length;
         read = Arrays.copyOf(read, fieldNumber + 1);
-        Arrays.fill(read, old, read.length, Read.SKIP);
+        tag = Arrays.copyOf(tag, fieldNumber + 1);
         column = Arrays.copyOf(column, fieldNumber + 1);
         child = Arrays.copyOf(child, fieldNumber + 1);
       }
@@ -289,12 +288,9 @@ public final class WireEvent {
     }
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       int n = WireFormat.getTagFieldNumber(tag);
-      Read read = n < message.read.length ? message.read[n] : Read.SKIP;
-      if (read == Read.SKIP || WireFormat.getTagWireType(tag) != read.wireType) {
-        skip(in, tag);
-        continue;
-      }
-      int c = message.column[n];
+      // A field without a column, or of another wire type than its column's, is skipped, as an unknown field.
+      int read = n < message.read.length && message.tag[n] == tag ? message.read[n] : SKIP;
+      int c = read == SKIP ? -1 : message.column[n];
       switch (read) {
         case STRING -> {
           int at = utf8(in);
@@ -313,7 +309,7 @@ public final class WireEvent {
           fields(in, message.child[n]);
           in.popLimit(limit);
         }
-        case SKIP -> throw new AssertionError();
+        default -> skip(in, tag);
       }
     }
   }
