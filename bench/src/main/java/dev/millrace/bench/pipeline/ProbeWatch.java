@@ -3,26 +3,27 @@ package dev.millrace.bench.pipeline;
 import dev.millrace.batch.store.ObjectNames;
 import dev.millrace.localrun.stack.ServerEndpoints;
 import dev.millrace.proto.WireNames;
-import io.minio.GetObjectArgs;
-import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
 import io.minio.StatObjectArgs;
-import io.minio.messages.Item;
-import java.io.InputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -41,19 +42,23 @@ import tools.jackson.databind.json.JsonMapper;
  *       probes not yet seen (the document id is the event id), as the pipeline row's watch does, but
  *       only for the probes, so its cost does not grow with the index;</li>
  *   <li><b>on S3</b>: a read_committed consumer of the enriched topic notes each event's partition and
- *       offset (from its {@code millrace.event_id} header); the batch loader writes, before each data
- *       object, a receipt {@code <prefix>/_offsets/<topic>/p<n>/<last>-<first>} holding the data key
- *       (see {@code ObjectNames}). Every {@link #POLL} the receipts are listed from the last one seen
- *       (they sort by offset), and a receipt's offsets count as on S3 from the first poll at which its
- *       data object exists. A probe is on S3 when the first object covering its offset is.</li>
+ *       offset (from its {@code millrace.event_id} header). The batch loader logs one line per data
+ *       object once its PUT has returned ({@code uploaded <key> (...)}), and the key names the
+ *       object's partition and offset range ({@code <topic>-p<n>-o<first>-<last>.parquet}, see
+ *       {@code ObjectNames}). Every {@link #POLL} the loader's log is read from where the last poll
+ *       stopped; each new key is confirmed with a HEAD request on S3 (an S3 client sees it), and its
+ *       offsets count as on S3 from then. A probe is on S3 when the first object covering its offset is.
+ *       Listing the bucket instead would cost more per poll as the table grows (thousands of objects
+ *       after a few minutes), and the loader's receipts ({@code _offsets/...}) are deleted as soon as
+ *       the offsets are committed, often before a poll sees them.</li>
  * </ul>
  * Both are resolved to the poll interval (plus a search's or a listing's time).
  */
 public final class ProbeWatch implements AutoCloseable {
 
   public static final Duration POLL = Duration.ofMillis(250);
-  /** The batch loader's table prefix (its {@code millrace.batch.s3.prefix} default). */
-  static final String TABLE_PREFIX = "events";
+  /** The batch loader's log line for a data object on S3 (its {@code Uploader}). */
+  static final Pattern UPLOADED = Pattern.compile("uploaded (\\S+\\.parquet) \\(");
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -91,14 +96,16 @@ public final class ProbeWatch implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final MinioClient s3;
   private final String bucket;
-  private final ObjectNames names = new ObjectNames(TABLE_PREFIX);
+  private final Path batchLoaderLog;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running = true;
   private volatile int partitions;
 
-  public ProbeWatch(ServerEndpoints infra, String bucket) {
+  /** @param batchLoaderLog the batch loader's log file (the launcher's {@code <home>/logs/batch-loader.log}) */
+  public ProbeWatch(ServerEndpoints infra, String bucket, Path batchLoaderLog) throws IOException {
     this.esUrl = infra.elasticsearchUrl();
     this.bucket = bucket;
+    this.batchLoaderLog = batchLoaderLog;
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -115,7 +122,8 @@ public final class ProbeWatch implements AutoCloseable {
         .credentials(infra.s3AccessKey(), infra.s3SecretKey()).region(infra.s3Region()).build();
     start("millrace-bench-probes-kafka", this::consume);
     start("millrace-bench-probes-es", () -> every(this::pollSearchable));
-    start("millrace-bench-probes-s3", () -> every(new ReceiptPoller()::poll));
+    UploadTail tail = new UploadTail(Files.size(batchLoaderLog));
+    start("millrace-bench-probes-s3", () -> every(tail::poll));
   }
 
   private void start(String name, Runnable body) {
@@ -208,40 +216,46 @@ public final class ProbeWatch implements AutoCloseable {
     }
   }
 
-  /** Lists new receipts, then checks which of their data objects exist. */
-  private final class ReceiptPoller {
-    private final Map<Integer, String> lastReceipt = new HashMap<>();
-    private final Map<String, long[]> waitingData = new HashMap<>(); // data key -> {partition, first, last}
+  /** Reads the loader's log from where it stopped, and confirms each uploaded object on S3. */
+  private final class UploadTail {
+    private long position;
+    private final StringBuilder partial = new StringBuilder();
+
+    UploadTail(long position) {
+      this.position = position;
+    }
 
     void poll() throws Exception {
-      for (int p = 0; p < partitions; p++) {
-        String dir = names.receiptDirectory(WireNames.ENRICHED_TOPIC, p);
-        ListObjectsArgs.Builder list = ListObjectsArgs.builder().bucket(bucket).prefix(dir).recursive(true);
-        if (lastReceipt.containsKey(p)) list.startAfter(lastReceipt.get(p));
-        for (io.minio.Result<Item> item : s3.listObjects(list.build())) {
-          String key = item.get().objectName();
-          long[] range = ObjectNames.parseReceipt(key);
-          if (range == null) continue;
-          String dataKey;
-          try (InputStream in = s3.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
-            dataKey = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-          }
-          waitingData.put(dataKey, new long[] {p, range[0], range[1]});
-          lastReceipt.put(p, key);
-        }
+      byte[] bytes;
+      try (RandomAccessFile file = new RandomAccessFile(batchLoaderLog.toFile(), "r")) {
+        long length = file.length();
+        if (length <= position) return;
+        bytes = new byte[(int) Math.min(length - position, 16 << 20)];
+        file.seek(position);
+        file.readFully(bytes);
+        position += bytes.length;
       }
-      for (var it = waitingData.entrySet().iterator(); it.hasNext(); ) {
-        var e = it.next();
-        try {
-          s3.statObject(StatObjectArgs.builder().bucket(bucket).object(e.getKey()).build());
-        } catch (io.minio.errors.ErrorResponseException notYet) {
-          continue;
-        }
-        long[] r = e.getValue();
-        onS3.computeIfAbsent((int) r[0], k -> new CopyOnWriteArrayList<>()).add(new Range(r[1], r[2], Instant.now()));
-        it.remove();
+      partial.append(new String(bytes, StandardCharsets.UTF_8));
+      int end = partial.lastIndexOf("\n");
+      if (end < 0) return;
+      String lines = partial.substring(0, end);
+      partial.delete(0, end + 1);
+      for (String key : uploadedKeys(lines)) {
+        ObjectNames.DataFile file = ObjectNames.parseDataFile(key);
+        if (file == null || !file.topic().equals(WireNames.ENRICHED_TOPIC)) continue;
+        s3.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
+        onS3.computeIfAbsent(file.partition(), k -> new CopyOnWriteArrayList<>())
+            .add(new Range(file.firstOffset(), file.lastOffset(), Instant.now()));
       }
     }
+  }
+
+  /** The data keys of the loader's "uploaded" lines in {@code text}. */
+  static List<String> uploadedKeys(String text) {
+    List<String> keys = new ArrayList<>();
+    Matcher m = UPLOADED.matcher(text);
+    while (m.find()) keys.add(m.group(1));
+    return keys;
   }
 
   /** Sets onS3 of each probe whose enriched offset a data object on S3 now covers. */
