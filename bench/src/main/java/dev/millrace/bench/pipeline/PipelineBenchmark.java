@@ -78,8 +78,8 @@ public final class PipelineBenchmark implements Benchmark {
   private static List<Result> measure(BenchContext context, PipelineSession session) throws Exception {
     double size = Math.max(0.25, Math.min(1.0, context.scale()));
     System.err.println("pipeline: warming up ...");
-    String warm = session.warmUp(context.scaled(20_000), Duration.ofSeconds(Math.round(30 * size)),
-        Duration.ofSeconds(Math.round(150 * size)));
+    String warm = session.warmUp(context.scaled(20_000), Duration.ofSeconds(Math.round(60 * size)),
+        Duration.ofSeconds(Math.round(240 * size)));
     Duration runFor = Duration.ofSeconds(Math.max(30, Math.round(90 * context.scale())));
     System.err.printf(Locale.ROOT, "pipeline: %s; sustained run of %d s ...%n", warm, runFor.toSeconds());
     PipelineSession.Sustained s = session.sustained(runFor, Math.max(3_000, context.scaled(20_000)), 10);
