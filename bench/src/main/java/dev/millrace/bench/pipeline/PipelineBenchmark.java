@@ -110,7 +110,11 @@ public final class PipelineBenchmark implements Benchmark {
         .comparedTo(COMPOSITION_ROW)
         .withNote(note));
     if (context.selected(CURVE)) {
-      curve(context, session, s.rate());
+      if (s.rate() > 0) {
+        curve(context, session, s.rate());
+      } else {
+        System.err.println("pipeline curve skipped: no sustained rate was measured (" + s.rate() + ")");
+      }
     }
     return rows;
   }
