@@ -2,21 +2,46 @@ package dev.millrace.bench;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
-/** What a benchmark gets: the run's scale and the rows measured so far. */
+/** What a benchmark gets: the run's scale, its selection, its output folder and the rows measured so far. */
 public final class BenchContext {
 
   private final double scale;
+  private final Set<String> only;
+  private final Path out;
   private final List<Result> results = new ArrayList<>();
+  private final List<String> sections = new ArrayList<>();
 
   public BenchContext(double scale) {
+    this(scale, Set.of(), Path.of("bench", "target"));
+  }
+
+  /**
+   * @param only the {@code --only} names; empty for every section
+   * @param out where sections write their files ({@code --out}, default {@code bench/target})
+   */
+  public BenchContext(double scale, Set<String> only, Path out) {
     this.scale = scale;
+    this.only = Set.copyOf(only);
+    this.out = out;
+  }
+
+  /** True when {@code --only} names {@code name} (an empty {@code --only} names only the default sections). */
+  public boolean selected(String name) {
+    return only.contains(name);
+  }
+
+  /** The folder for files a section writes (tables, plots). */
+  public Path out() {
+    return out;
   }
 
   /** Multiplies item counts: 1.0 by default, smaller with {@code --scale 0.1} for a quick run. */
@@ -86,5 +111,14 @@ public final class BenchContext {
 
   void add(Result result) {
     results.add(result);
+  }
+
+  /** A block of text printed after the table (e.g. the rate/freshness curve). */
+  public void addSection(String text) {
+    sections.add(text);
+  }
+
+  public List<String> sections() {
+    return Collections.unmodifiableList(sections);
   }
 }

@@ -1,6 +1,7 @@
 package dev.millrace.bench;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -10,7 +11,7 @@ import java.util.Set;
 /**
  * The benchmark program: runs every {@link Benchmark} on this machine and prints one table.
  *
- * <p>Usage: {@code java -jar bench/target/millrace-bench.jar [--scale 0.1] [--only kafka,collector]}.
+ * <p>Usage: {@code java -jar bench/target/millrace-bench.jar [--scale 0.1] [--only kafka,collector] [--out DIR]}.
  * Figures are only comparable within one run: every ratio is to a baseline measured in the same run.
  */
 public final class BenchMain {
@@ -18,25 +19,27 @@ public final class BenchMain {
   public static void main(String[] args) throws Exception {
     double scale = 1.0;
     Set<String> only = Set.of();
+    Path out = Path.of("bench", "target");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--scale" -> scale = Double.parseDouble(args[++i]);
         case "--only" -> only = Set.of(args[++i].split(","));
+        case "--out" -> out = Path.of(args[++i]);
         case "--help", "-h" -> {
-          System.out.println("usage: millrace-bench [--scale FACTOR] [--only NAME,...]");
+          System.out.println("usage: millrace-bench [--scale FACTOR] [--only NAME,...] [--out DIR]");
           return;
         }
         default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
       }
     }
-    BenchContext context = new BenchContext(scale);
+    BenchContext context = new BenchContext(scale, only, out);
     List<Benchmark> benchmarks = ServiceLoader.load(Benchmark.class).stream()
         .map(ServiceLoader.Provider::get)
         .sorted(Comparator.comparingInt(Benchmark::order))
         .toList();
     for (Benchmark benchmark : benchmarks) {
       // A stage's baseline always runs, so its ratio can be printed.
-      if (!only.isEmpty() && !only.contains(benchmark.name()) && benchmark.order() >= 100) {
+      if (!only.isEmpty() && !benchmark.selectedBy(only) && benchmark.order() >= 100) {
         continue;
       }
       System.err.printf("running %s ...%n", benchmark.name());
@@ -64,6 +67,10 @@ public final class BenchMain {
           Double.isNaN(r.p50Millis()) ? "" : String.format(Locale.ROOT, "%.1f", r.p50Millis()),
           Double.isNaN(r.p99Millis()) ? "" : String.format(Locale.ROOT, "%.1f", r.p99Millis()),
           ratio, r.note()));
+    }
+    for (String section : context.sections()) {
+      out.println();
+      out.print(section);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.millrace.bench;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * One group of rows in the benchmark table. Implementations are listed in
@@ -15,6 +16,14 @@ public interface Benchmark {
 
   /** Short name, used by {@code --only}. */
   String name();
+
+  /**
+   * Whether {@code --only} selects this benchmark; a benchmark with optional sections (the pipeline's
+   * curve) also answers to their names.
+   */
+  default boolean selectedBy(Set<String> only) {
+    return only.contains(name());
+  }
 
   /** Measures and returns its rows; earlier rows are in {@code context.results()}. */
   List<Result> run(BenchContext context) throws Exception;

@@ -31,4 +31,15 @@ class BenchMainTest {
     BenchMain.print(context, new PrintStream(bytes, true, StandardCharsets.UTF_8));
     assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("n/a");
   }
+
+  @Test
+  void sectionsArePrintedAfterTheTable() {
+    BenchContext context = new BenchContext(1.0);
+    context.add(Result.throughput("kafka producer", 100_000, "records", 1.0, 0));
+    context.addSection("rate/freshness curve\n");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    BenchMain.print(context, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    String text = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(text.indexOf("rate/freshness curve")).isGreaterThan(text.indexOf("kafka producer"));
+  }
 }

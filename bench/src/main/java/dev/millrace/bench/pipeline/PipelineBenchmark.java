@@ -1,46 +1,43 @@
 package dev.millrace.bench.pipeline;
 
-import dev.millrace.bench.Baselines;
 import dev.millrace.bench.BenchContext;
 import dev.millrace.bench.Benchmark;
 import dev.millrace.bench.Result;
-import dev.millrace.localrun.DemoTally;
 import dev.millrace.localrun.LaunchException;
 import dev.millrace.localrun.Launcher;
 import dev.millrace.localrun.service.ServicePorts;
-import dev.millrace.localrun.watch.SearchableWatch;
-import dev.millrace.producer.run.LoadRun;
-import dev.millrace.producer.send.EventSender;
-import dev.millrace.producer.send.GrpcSender;
-import dev.millrace.producer.send.RestSender;
-import dev.millrace.producer.traffic.EventMix;
-import dev.millrace.producer.traffic.TrafficGenerator;
-import dev.millrace.proto.v1.EventResult;
-import dev.millrace.proto.v1.EventStatus;
-import java.io.PrintStream;
 import java.io.OutputStream;
-import java.net.URI;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 
 /**
  * The whole pipeline on this box: the five services as processes (the launcher of {@code ./millrace up}),
- * fed as fast as they take it over REST and gRPC; events/s from the first send until every event is
- * searchable in Elasticsearch and every enriched record is on S3, and the event-to-searchable latency.
+ * warmed up until every service's JIT is quiet, then kept saturated for a sustained run; its rate is
+ * what reaches both ends (searchable in Elasticsearch and rows on S3), printed next to the harmonic
+ * composition of the stage rows of the same run ({@link Composition}). With {@code --only pipeline-curve}
+ * the same warm pipeline is then driven at steady fractions of that rate ({@link Pacing}) for the
+ * rate/freshness curve ({@link CurveReport}).
  * Needs the services' exec jars (built by {@code ./mvnw -DskipTests package}); run from the repo root
  * or pass {@code -Dmillrace.repo=DIR}.
  */
 public final class PipelineBenchmark implements Benchmark {
 
   static final String ROW = "pipeline: collector -> enriched -> ES + S3";
+  static final String COMPOSITION_ROW = "pipeline: harmonic composition of the stages";
+  /** The optional section: {@code --only pipeline-curve}. */
+  public static final String CURVE = "pipeline-curve";
+  /** Fractions of the measured maximum the curve drives the pipeline at. */
+  static final List<Double> FRACTIONS = List.of(0.10, 0.25, 0.50, 0.75, 1.00);
+  /** Seconds per curve step at scale 1. */
+  static final double STEP_SECONDS = 25;
 
   @Override
   public int order() {
@@ -50,6 +47,11 @@ public final class PipelineBenchmark implements Benchmark {
   @Override
   public String name() {
     return "pipeline";
+  }
+
+  @Override
+  public boolean selectedBy(Set<String> only) {
+    return only.contains(name()) || only.contains(CURVE);
   }
 
   @Override
@@ -65,68 +67,78 @@ public final class PipelineBenchmark implements Benchmark {
       deleteTree(home);
       return List.of();
     }
-    try {
-      return List.of(measure(context, launcher));
+    try (PipelineSession session = new PipelineSession(launcher)) {
+      return measure(context, session);
     } finally {
       launcher.close();
       deleteTree(home); // the service logs of a benchmark run are not kept
     }
   }
 
-  private static Result measure(BenchContext context, Launcher launcher) throws Exception {
-    int events = context.scaled(30_000);
-    Map<String, Instant> sentAt = new ConcurrentHashMap<>();
-    DemoTally tally = new DemoTally();
-    List<EventSender> senders = List.of(
-        new RestSender(URI.create("http://127.0.0.1:" + launcher.ports().collectorHttp()), launcher.writeKey(),
-            RestSender.Compression.GZIP, Duration.ofSeconds(30)),
-        GrpcSender.connect("127.0.0.1:" + launcher.ports().collectorGrpc(), launcher.writeKey(),
-            GrpcSender.Mode.BATCH, Duration.ofSeconds(30)));
-    // Valid events only: every one must come out at both ends, so the rate is the pipeline's.
-    LoadRun run = new LoadRun(new TrafficGenerator(900, new EventMix(EventMix.DEFAULT_WEIGHTS, 0, 0), Clock.systemUTC()),
-        senders, new LoadRun.Settings(0, events, null, 100, 8), delivery -> {
-          tally.accept(delivery);
-          if (!delivery.failed()) {
-            for (EventResult r : delivery.result().getResultsList()) {
-              if (r.getStatus() == EventStatus.EVENT_STATUS_ACCEPTED) {
-                sentAt.putIfAbsent(r.getEventId(), delivery.sentAt());
-              }
-            }
-          }
-        });
-    long start = System.nanoTime();
-    try (SearchableWatch searchable = new SearchableWatch(launcher.infra().elasticsearchUrl())) {
-      Duration sending = run.run();
-      boolean settled = launcher.awaitSettled(tally.accepted(), tally.distinctAccepted(), Duration.ofMinutes(10));
-      double seconds = (System.nanoTime() - start) / 1e9;
-      List<Long> latencies = new ArrayList<>();
-      sentAt.forEach((id, sent) -> {
-        Instant seen = searchable.firstSeen(id);
-        if (seen != null) latencies.add(Duration.between(sent, seen).toMillis());
-      });
-      latencies.sort(null);
-      var counts = launcher.watcher().counts();
-      String note = String.format(Locale.ROOT,
-          "%,d events (REST+gRPC, batches of 100, 8 in flight); collector took them in %.1f s at p99 %.0f ms/request;"
-              + " %,d searchable, %,d rows on S3%s", events, sending.toNanos() / 1e9, run.stats().latencyMillis(99),
-          counts.indexedEvents(), counts.s3Rows(), settled ? "" : "; NOT SETTLED within 10 min");
-      return Result.throughput(ROW, tally.accepted(), "events", seconds, 0)
-          .withLatency(percentile(latencies, 50), percentile(latencies, 99))
-          .comparedTo(Baselines.KAFKA_PRODUCER)
-          .withNote(note);
-    } finally {
-      senders.forEach(EventSender::close);
+  private static List<Result> measure(BenchContext context, PipelineSession session) throws Exception {
+    double size = Math.max(0.25, Math.min(1.0, context.scale()));
+    System.err.println("pipeline: warming up ...");
+    String warm = session.warmUp(context.scaled(20_000), Duration.ofSeconds(Math.round(60 * size)),
+        Duration.ofSeconds(Math.round(240 * size)));
+    Duration runFor = Duration.ofSeconds(Math.max(30, Math.round(90 * context.scale())));
+    System.err.printf(Locale.ROOT, "pipeline: %s; sustained run of %d s ...%n", warm, runFor.toSeconds());
+    PipelineSession.Sustained s = session.sustained(runFor, Math.max(3_000, context.scaled(20_000)), 10);
+    List<Long> latencies = new ArrayList<>();
+    for (String id : s.probeIds()) {
+      long ms = session.probes().get(id).searchableMillis();
+      if (ms >= 0) latencies.add(ms);
     }
+    Percentiles searchable = new Percentiles(latencies);
+
+    List<Result> rows = new ArrayList<>();
+    Composition.Composed composed = Composition.of(context::result);
+    if (!composed.rows().isEmpty()) {
+      rows.add(Result.throughput(COMPOSITION_ROW, Math.round(composed.rate() * 1000), "events", 1000, 0)
+          .withNote("1/sum(1/rate) of " + composed.rows().size() + " stage rows of this run"
+              + (composed.missing().isEmpty() ? "" : "; not run: " + String.join(", ", composed.missing()))));
+    }
+    double ratio = s.rate() / composed.rate();
+    String note = String.format(Locale.ROOT,
+        "%s%s; saturated %.0f s (collector took %,d events at %.0f/s, backlog capped), rate at both ends after the"
+            + " first quarter; all searchable and on S3 %.0f s after the first send%s; p50/p99 = event-to-searchable"
+            + " of %d probes at saturation; %s", Targets.rateNote(ratio),
+        composed.rows().isEmpty() ? " (no stage row ran: --only collector,enricher,realtime,batch-loader,pipeline)" : "", s.sendSeconds(), s.accepted(),
+        s.collectorAcceptedPerSecond(), s.settleSeconds(), s.settled() ? "" : " (NOT SETTLED)",
+        searchable.count(), warm);
+    rows.add(Result.throughput(ROW, Math.round(s.rate() * 1000), "events", 1000, 0)
+        .withLatency(searchable.at(50), searchable.at(99))
+        .comparedTo(COMPOSITION_ROW)
+        .withNote(note));
+    if (context.selected(CURVE)) {
+      if (s.rate() > 0) {
+        curve(context, session, s.rate());
+      } else {
+        System.err.println("pipeline curve skipped: no sustained rate was measured (" + s.rate() + ")");
+      }
+    }
+    return rows;
+  }
+
+  private static void curve(BenchContext context, PipelineSession session, double maxRate) throws Exception {
+    List<CurveReport.Row> rows = new ArrayList<>();
+    List<String> groups = List.copyOf(PipelineSession.GROUPS.keySet());
+    for (Pacing.Step step : Pacing.steps(maxRate, FRACTIONS, STEP_SECONDS, context.scale())) {
+      System.err.printf(Locale.ROOT, "pipeline curve: %s, %.0f events/s for %d s (batches of %d) ...%n", step.label(),
+          step.rate(), step.duration().toSeconds(), step.batchSize());
+      PipelineSession.StepResult r = session.step(step, Duration.ofSeconds(90));
+      Map<String, Long> lagMax = new LinkedHashMap<>();
+      r.lag().forEach((g, l) -> lagMax.put(g, l.max()));
+      rows.add(new CurveReport.Row(step.label(), step.rate(), r.sentPerSecond(), r.probes(), r.unresolved(),
+          r.searchable().at(50), r.searchable().at(99), r.onS3().at(50), r.onS3().at(99), lagMax));
+      System.err.print(CurveReport.table(rows, maxRate, groups));
+    }
+    Path png = CurveReport.write(context.out(), rows, maxRate, groups);
+    context.addSection(CurveReport.table(rows, maxRate, groups) + "plot: " + png + " (table and CSV beside it)\n");
   }
 
   private static void deleteTree(Path root) throws java.io.IOException {
     try (var paths = Files.walk(root)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
-  }
-
-  private static double percentile(List<Long> sorted, int p) {
-    if (sorted.isEmpty()) return Double.NaN;
-    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
   }
 }

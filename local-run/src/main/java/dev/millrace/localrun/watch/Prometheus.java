@@ -1,12 +1,12 @@
 package dev.millrace.localrun.watch;
 
 /** Reads counters from the Prometheus text format an actuator serves. */
-final class Prometheus {
+public final class Prometheus {
 
   private Prometheus() {}
 
   /** Sum of every series of {@code metric} (any labels), or -1 when the metric is absent. */
-  static double sum(String text, String metric) {
+  public static double sum(String text, String metric) {
     double total = 0;
     boolean found = false;
     for (String line : text.split("\n")) {
