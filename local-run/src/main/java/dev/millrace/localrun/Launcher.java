@@ -288,8 +288,7 @@ public final class Launcher implements AutoCloseable {
       if (handle.isEmpty() || pid == ProcessHandle.current().pid()) continue;
       String command = handle.get().info().commandLine().orElse("");
       if (parts[0].equals("launcher") && command.contains("millrace")) {
-        throw new LaunchException("another `./millrace up` is running (pid " + pid + "); stop it with Ctrl-C or `kill "
-            + pid + "`, or give this run its own folder and ports.");
+        throw new LaunchException("another `./millrace up` is running (pid " + pid + "); stop it with Ctrl-C there or `./millrace down`, or give this run its own folder and ports.");
       }
       if (command.contains("-exec.jar")) {
         handle.get().destroyForcibly();

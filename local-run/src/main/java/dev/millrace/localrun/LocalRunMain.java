@@ -1,5 +1,6 @@
 package dev.millrace.localrun;
 
+import dev.millrace.localrun.down.DownMain;
 import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.stack.ServerEndpoints;
 import dev.millrace.localrun.watch.ProgressDisplay;
@@ -56,6 +57,10 @@ public final class LocalRunMain implements Callable<Integer> {
   public static void main(String[] args) {
     // The servers' start-up chatter would scroll the progress display away; failures still show.
     LOCAL_STACK_LOG.setLevel(java.util.logging.Level.WARNING);
+    if (args.length > 0 && args[0].equals("down")) {
+      // `./millrace down` runs the same jar: the pid file format lives in one place.
+      System.exit(new CommandLine(new DownMain()).execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
     CommandLine cli = new CommandLine(new LocalRunMain());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setParameterExceptionHandler((e, a) -> {
