@@ -130,6 +130,7 @@ public final class Launcher implements AutoCloseable {
     Path logs = options.home().resolve("logs");
     reapEarlierRun();
     prepare(logs);
+    writePids(); // from the start, so `./millrace down` finds a launcher that is still starting the servers
     out.println("starting Kafka, Elasticsearch and S3 (local-stack) ...");
     long t0 = System.nanoTime();
     infra = BackingServers.start(3, ServicePlans.TOPICS, ServicePlans.BUCKET);

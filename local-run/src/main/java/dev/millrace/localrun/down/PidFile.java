@@ -14,7 +14,8 @@ public record PidFile(Map<String, Long> pids) {
   public static final String LAUNCHER = "launcher";
 
   public PidFile {
-    pids = Map.copyOf(pids);
+    // In the file's order (Map.copyOf would not keep it): the launcher first, then start order.
+    pids = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(pids));
   }
 
   /** Reads the lines; a line that is not {@code <name> <pid>} is skipped (a file cut short by a crash). */
