@@ -1,5 +1,7 @@
 package dev.millrace.localrun;
 
+import dev.millrace.localrun.analytics.AnalyticsRun;
+import dev.millrace.localrun.analytics.RunEndpoints;
 import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceProcess;
@@ -46,15 +48,27 @@ public final class Launcher implements AutoCloseable {
    * @param readyTimeout how long each service may take to become ready
    * @param batchRotation the batch loader's file rotation interval (short, so files show up quickly)
    * @param overrides per service name, environment variables added to its plan (e.g. by a test)
+   * @param analytics whether PostgreSQL and Trino start too, and the batch loader partitions by
+   *     {@code occurred_at} with short completeness delays for a demo history ({@code ./millrace up});
+   *     OFF for library use (the end-to-end test, the benchmark)
    */
   public record Options(Path repo, Path home, ServicePorts.Choice ports, Duration readyTimeout, String batchRotation,
-                        Map<String, Map<String, String>> overrides) {
+                        Map<String, Map<String, String>> overrides, Analytics analytics) {
     public Options {
       overrides = Map.copyOf(overrides);
     }
 
+    public Options(Path repo, Path home, ServicePorts.Choice ports, Duration readyTimeout, String batchRotation,
+                   Map<String, Map<String, String>> overrides) {
+      this(repo, home, ports, readyTimeout, batchRotation, overrides, Analytics.OFF);
+    }
+
     public Options(Path repo, Path home, ServicePorts.Choice ports, Duration readyTimeout, String batchRotation) {
       this(repo, home, ports, readyTimeout, batchRotation, Map.of());
+    }
+
+    public Options withAnalytics(Analytics analytics) {
+      return new Options(repo, home, ports, readyTimeout, batchRotation, overrides, analytics);
     }
 
     public static Options defaults(Path repo) {
@@ -62,12 +76,17 @@ public final class Launcher implements AutoCloseable {
     }
   }
 
+  /** Whether the analytics half (PostgreSQL, Trino, the curation job) runs beside the pipeline. */
+  public enum Analytics { OFF, ON }
+
   private final Options options;
   private final ServicePorts ports;
   private final String writeKey;
   private final List<ServiceProcess> services = Collections.synchronizedList(new ArrayList<>());
   private ServerEndpoints infra;
   private PipelineWatcher watcher;
+  private volatile AnalyticsRun analytics;
+  private String analyticsSkipped;
   private volatile boolean closed;
 
   private Launcher(Options options, ServicePorts ports, String writeKey) {
@@ -111,12 +130,21 @@ public final class Launcher implements AutoCloseable {
     Path logs = options.home().resolve("logs");
     reapEarlierRun();
     prepare(logs);
+    writePids(); // from the start, so `./millrace down` finds a launcher that is still starting the servers
     out.println("starting Kafka, Elasticsearch and S3 (local-stack) ...");
     long t0 = System.nanoTime();
     infra = BackingServers.start(3, ServicePlans.TOPICS, ServicePlans.BUCKET);
     out.printf(Locale.ROOT, "  ready in %.0f s: Kafka %s, Elasticsearch %s, S3 %s%n",
         (System.nanoTime() - t0) / 1e9, infra.bootstrapServers(), infra.elasticsearchUrl(), infra.s3Endpoint());
+    boolean withAnalytics = options.analytics() == Analytics.ON;
+    CompletableFuture<AnalyticsRun> analyticsStart = null;
+    if (withAnalytics) {
+      // Beside the services: Trino takes about as long as they do.
+      out.println("starting PostgreSQL and Trino (local-stack) for the curated tables ...");
+      analyticsStart = CompletableFuture.supplyAsync(() -> AnalyticsRun.start(ServicePlans.BUCKET, "events"));
+    }
     List<ServiceSpec> plan = ServicePlans.plan(infra, ports, settings(options, writeKey)).stream()
+        .map(spec -> withAnalytics && spec.name().equals("batch-loader") ? spec.withEnv(ServicePlans.demoHistoryBatch()) : spec)
         .map(spec -> spec.withEnv(options.overrides().getOrDefault(spec.name(), Map.of()))).toList();
     out.println("starting " + String.join(", ", plan.stream().map(ServiceSpec::name).toList()) + " ...");
     t0 = System.nanoTime();
@@ -132,6 +160,19 @@ public final class Launcher implements AutoCloseable {
       throw e.getCause() instanceof LaunchException l ? l : new LaunchException(e.getCause().getMessage(), e);
     }
     out.printf(Locale.ROOT, "  all ready in %.0f s; logs in %s%n", (System.nanoTime() - t0) / 1e9, logs);
+    if (analyticsStart != null) {
+      try {
+        analytics = analyticsStart.join();
+        analytics.endpoints().write(options.home());
+        out.println("  PostgreSQL and Trino ready: Trino " + analytics.endpoints().trinoUrl()
+            + "; for the demo the batch loader partitions by occurred_at and marks an hour complete "
+            + ServicePlans.DEMO_MARKER_GRACE + " of event time after its end (production: 10m), checked every 5 s");
+      } catch (CompletionException e) {
+        // The pipeline runs without them: one line says what is missing.
+        analyticsSkipped = e.getCause().getMessage();
+        out.println("  analytics skipped (the pipeline still runs): " + analyticsSkipped);
+      }
+    }
     watcher = new PipelineWatcher(infra, topicRoles(), ServicePlans.BUCKET, plan.get(4).prometheusUrl());
   }
 
@@ -192,6 +233,11 @@ public final class Launcher implements AutoCloseable {
   public ServicePorts ports() { return ports; }
   public String writeKey() { return writeKey; }
   public PipelineWatcher watcher() { return watcher; }
+  /** The analytics half, empty when it is off or did not start ({@link #analyticsSkipped()} says why). */
+  public java.util.Optional<AnalyticsRun> analytics() { return java.util.Optional.ofNullable(analytics); }
+  public java.util.Optional<String> analyticsSkipped() { return java.util.Optional.ofNullable(analyticsSkipped); }
+  public Path home() { return options.home(); }
+  public Path repo() { return options.repo(); }
   public List<ServiceProcess> services() { return List.copyOf(services); }
   public Path logs() { return options.home().resolve("logs"); }
 
@@ -242,6 +288,7 @@ public final class Launcher implements AutoCloseable {
     if (closed) return;
     closed = true;
     if (watcher != null) watcher.close();
+    if (analytics != null) analytics.close();
     List<ServiceProcess> reverse = new ArrayList<>(services);
     Collections.reverse(reverse);
     // In parallel: each gets its grace period at the same time, so Ctrl-C returns within seconds.
@@ -251,6 +298,7 @@ public final class Launcher implements AutoCloseable {
     deleteTree(options.home().resolve("state"));
     try {
       Files.deleteIfExists(pidFile());
+      Files.deleteIfExists(options.home().resolve(RunEndpoints.FILE));
     } catch (IOException ignored) {
       // A stale pid file is checked against live processes on the next run.
     }
@@ -288,8 +336,7 @@ public final class Launcher implements AutoCloseable {
       if (handle.isEmpty() || pid == ProcessHandle.current().pid()) continue;
       String command = handle.get().info().commandLine().orElse("");
       if (parts[0].equals("launcher") && command.contains("millrace")) {
-        throw new LaunchException("another `./millrace up` is running (pid " + pid + "); stop it with Ctrl-C or `kill "
-            + pid + "`, or give this run its own folder and ports.");
+        throw new LaunchException("another `./millrace up` is running (pid " + pid + "); stop it with Ctrl-C there or `./millrace down`, or give this run its own folder and ports.");
       }
       if (command.contains("-exec.jar")) {
         handle.get().destroyForcibly();

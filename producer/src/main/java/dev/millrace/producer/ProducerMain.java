@@ -5,6 +5,7 @@ import dev.millrace.producer.send.EventSender;
 import dev.millrace.producer.send.GrpcSender;
 import dev.millrace.producer.send.RestSender;
 import dev.millrace.producer.traffic.EventMix;
+import dev.millrace.producer.traffic.HistoryClock;
 import dev.millrace.producer.traffic.TrafficGenerator;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -91,6 +92,11 @@ public final class ProducerMain implements Callable<Integer> {
       description = "Deadline of each request (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Option(names = "--history-days", paramLabel = "N", defaultValue = "0",
+      description = "Spread occurred_at from midnight UTC N days ago to now, in send order, instead of now"
+          + " (needs --count; 0: now, the default).")
+  int historyDays;
+
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
@@ -129,7 +135,8 @@ public final class ProducerMain implements Callable<Integer> {
     ProducerOptions options = options();
     List<EventSender> senders = options.openSenders();
     try {
-      TrafficGenerator generator = new TrafficGenerator(options.seed(), options.mix(), Clock.systemUTC());
+      Clock clock = historyDays == 0 ? Clock.systemUTC() : new HistoryClock(historyDays, count, Clock.systemUTC());
+      TrafficGenerator generator = new TrafficGenerator(options.seed(), options.mix(), clock);
       LoadRun run = new LoadRun(generator, senders, options.load(), delivery -> {});
       Thread hook = new Thread(run::stop);
       Runtime.getRuntime().addShutdownHook(hook);

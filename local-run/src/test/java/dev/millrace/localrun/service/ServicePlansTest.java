@@ -94,4 +94,15 @@ class ServicePlansTest {
     assertThat(service("batch-loader").env().values())
         .contains("http://127.0.0.1:39000", "access", "secret", "us-east-1", ServicePlans.BUCKET);
   }
+
+  @Test
+  void withADemoHistoryTheBatchLoaderPartitionsByOccurredAtAndMarksPastHoursAsSoonAsTheyAreSent() {
+    // Spring's canonical environment form of millrace.batch.partition-by and marker.* (batch-loader/README.md).
+    assertThat(ServicePlans.demoHistoryBatch()).containsExactly(
+        Map.entry("MILLRACE_BATCH_PARTITIONBY", "OCCURRED_AT"),
+        Map.entry("MILLRACE_BATCH_MARKER_GRACE", "5m"),
+        Map.entry("MILLRACE_BATCH_MARKER_IDLEAFTER", "30m"),
+        Map.entry("MILLRACE_BATCH_MARKER_CHECKINTERVAL", "5s"));
+    assertThat(service("batch-loader").env()).doesNotContainKey("MILLRACE_BATCH_PARTITIONBY");
+  }
 }
