@@ -12,6 +12,7 @@ Superset runs on SQLite in MILLRACE_TEST_OUT: `db upgrade`, an admin with a rand
 
 import json
 import os
+import random
 import secrets
 import shutil
 import socket
@@ -30,9 +31,22 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the ephemeral range (as local-stack's FreePorts picks them), so no
+    outgoing connection takes it between this pick and the server's bind."""
+    try:
+        ephemeral_start = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_start = 32768
+    highest = min(ephemeral_start, 32768) - 1
+    for _ in range(500):
+        port = random.randint(10000, highest)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import dev.millrace.curation.fixture.CurationEnvironment;
 import dev.millrace.curation.fixture.Day;
 import dev.millrace.curation.fixture.Lakehouse;
 import dev.millrace.curation.run.RunOptions;
+import dev.millrace.localstack.FreePorts;
 import dev.millrace.localstack.LocalStack;
 import dev.millrace.localstack.LocalStackExtension;
 import dev.millrace.localstack.PostgresServer;
@@ -18,7 +19,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -220,17 +220,14 @@ class AirflowCurationIT {
      * executor, as a deployment runs them; returns once the DAG is parsed (unpaused).
      */
     Scheduler scheduler() throws Exception {
-      int port;
-      try (ServerSocket socket = new ServerSocket(0)) {
-        port = socket.getLocalPort();
-      }
+      int port = FreePorts.free();
       env.put("AIRFLOW__CORE__EXECUTOR", "LocalExecutor");
       env.put("AIRFLOW__CORE__PARALLELISM", "4");
       env.put("AIRFLOW__API__PORT", Integer.toString(port));
       env.put("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "http://127.0.0.1:" + port + "/execution/");
       env.put("AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL", "5");
       env.put("AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC", "1");
-      env.put("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", Integer.toString(freePort()));
+      env.put("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", Integer.toString(FreePorts.free()));
       env.put("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "false"); // a paused DAG's backfill waits
       Scheduler scheduler = new Scheduler(this);
       scheduler.start("api-server", "--port", Integer.toString(port));
@@ -380,12 +377,6 @@ class AirflowCurationIT {
   static List<String> assets(Lakehouse.Space s, LocalDate ds) {
     return Arrays.stream(CuratedTable.values())
         .map(t -> "curated." + namespace(s) + "." + t.tableName() + " " + ds).toList();
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   static String envName(String key) {

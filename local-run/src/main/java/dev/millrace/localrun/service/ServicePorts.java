@@ -1,8 +1,9 @@
 package dev.millrace.localrun.service;
 
 import dev.millrace.localrun.LaunchException;
+import dev.millrace.localstack.FreePorts;
 import java.io.IOException;
-import java.net.InetAddress;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.LinkedHashMap;
@@ -71,10 +72,10 @@ public record ServicePorts(int collectorHttp, int collectorGrpc, int enrichmentG
   }
 
   static int free() {
-    try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new LaunchException("no free port on this machine: " + e.getMessage(), e);
+    try {
+      return FreePorts.free();
+    } catch (UncheckedIOException e) {
+      throw new LaunchException("no free port on this machine: " + e.getCause().getMessage(), e);
     }
   }
 }
