@@ -138,7 +138,8 @@ final class AnalyticsStack {
     // The loader's templates as it installs them (its default names), one replica fewer: one node.
     RealtimeProperties.Index index = new RealtimeProperties.Index("millrace-events", "millrace-events",
         "millrace-dead-letters", "millrace-dead-letters", "yyyy.MM.dd", RealtimeProperties.TimeField.RECEIVED_AT,
-        1, 0, 1000, 20, 1024);
+        1, 0, 1000, 20, 1024,
+        RealtimeProperties.Index.defaultRefreshInterval());
     new IndexTemplates(index, JsonMapper.builder().build()).bodies()
         .forEach((name, body) -> request("PUT", "/_index_template/" + name, body.toString()));
     String[] types = {"page_view", "page_view", "page_view", "add_to_cart", "purchase"};

@@ -35,7 +35,8 @@ public final class Events {
   /** The index settings' defaults, with the given time field. */
   public static RealtimeProperties.Index indexSettings(RealtimeProperties.TimeField field) {
     return new RealtimeProperties.Index("millrace-events", "millrace-events", "millrace-dead-letters",
-        "millrace-dead-letters", "yyyy.MM.dd", field, 1, 1, 1000, 20, 1024);
+        "millrace-dead-letters", "yyyy.MM.dd", field, 1, 1, 1000, 20, 1024,
+        RealtimeProperties.Index.defaultRefreshInterval());
   }
 
   public static String eventId(int n) {

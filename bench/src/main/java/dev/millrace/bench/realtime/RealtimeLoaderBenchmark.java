@@ -121,7 +121,7 @@ public final class RealtimeLoaderBenchmark implements Benchmark {
             docBytes, vsEsBulk, Baselines.ES_BULK,
             registry.get("millrace.realtime.bulk.latency").timer().mean(TimeUnit.MILLISECONDS))));
 
-        results.add(latency(producer, es, topic, run + "-events", probes));
+        results.add(latency(producer, es, topic, run + "-events", probes, loader.getBean(RealtimeProperties.class)));
       } finally {
         loader.close();
         deleteIndexes(rest, run + "-*");
@@ -185,7 +185,8 @@ public final class RealtimeLoaderBenchmark implements Benchmark {
       throws Exception {
     RealtimeProperties.Index settings = new RealtimeProperties.Index(prefix + "-events", prefix + "-events",
         prefix + "-dead-letters", prefix + "-dead-letters", "yyyy.MM.dd", RealtimeProperties.TimeField.RECEIVED_AT,
-        1, 0, 1000, 20, 1024);
+        1, 0, 1000, 20, 1024,
+        RealtimeProperties.Index.defaultRefreshInterval());
     JsonMapper json = JsonMapper.builder().build();
     new IndexTemplates(settings, json).install(es);
     DocumentMapper mapper = new DocumentMapper(settings, json);
@@ -233,7 +234,7 @@ public final class RealtimeLoaderBenchmark implements Benchmark {
 
   /** Produces events at a steady rate and times each from send to the first search that finds it. */
   private static Result latency(KafkaProducer<String, byte[]> producer, ElasticsearchClient es, String topic,
-                                String alias, int probes) throws Exception {
+                                String alias, int probes, RealtimeProperties settings) throws Exception {
     Map<String, Long> sent = new ConcurrentHashMap<>();
     Map<String, Long> seen = new ConcurrentHashMap<>();
     Thread sender = new Thread(() -> {
@@ -268,9 +269,11 @@ public final class RealtimeLoaderBenchmark implements Benchmark {
     double[] millis = seen.entrySet().stream()
         .mapToDouble(e -> (e.getValue() - sent.get(e.getKey())) / 1e6).sorted().toArray();
     double seconds = (System.nanoTime() - start) / 1e9;
-    return Result.throughput("realtime event-to-searchable (refresh 1s)", millis.length, "events", seconds, 0)
+    return Result.throughput("realtime event-to-searchable (refresh "
+            + settings.index().refreshInterval().toMillis() + "ms)", millis.length, "events", seconds, 0)
         .withLatency(percentile(millis, 50), percentile(millis, 99))
-        .withNote("produce -> search hit, ~50 events/s, linger 500ms" + (millis.length < probes
+        .withNote("produce -> search hit, ~50 events/s, bulk linger " + settings.bulk().linger().toMillis() + "ms"
+            + (millis.length < probes
             ? "; " + (probes - millis.length) + " not seen within 120 s" : ""));
   }
 
@@ -297,7 +300,8 @@ public final class RealtimeLoaderBenchmark implements Benchmark {
   /** The size of one event's document, as the loader writes it. */
   private static long documentBytes() throws Exception {
     RealtimeProperties.Index index = new RealtimeProperties.Index("e", "e", "d", "d", "yyyy.MM.dd",
-        RealtimeProperties.TimeField.RECEIVED_AT, 1, 0, 1000, 20, 1024);
+        RealtimeProperties.TimeField.RECEIVED_AT, 1, 0, 1000, 20, 1024,
+        RealtimeProperties.Index.defaultRefreshInterval());
     EnrichedEvent e = event(UUID.randomUUID().toString(), Instant.now());
     return new DocumentMapper(index, JsonMapper.builder().build())
         .event(e, new Origin("t", 0, 0, 0, ""), null).source().length;

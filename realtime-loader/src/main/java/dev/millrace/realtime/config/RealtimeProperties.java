@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
@@ -40,10 +41,10 @@ public record RealtimeProperties(
 
   public RealtimeProperties {
     kafka = Map.copyOf(kafka);
-    validate(kafka, bulk, retry);
+    validate(kafka, index, bulk, retry);
   }
 
-  private static void validate(Map<String, String> kafka, Bulk bulk, Retry retry) {
+  private static void validate(Map<String, String> kafka, Index index, Bulk bulk, Retry retry) {
     if ("true".equalsIgnoreCase(kafka.getOrDefault("enable.auto.commit", "false").trim())) {
       throw new IllegalArgumentException(
           "millrace.realtime.kafka.enable.auto.commit must not be true: the loader commits offsets"
@@ -54,6 +55,12 @@ public record RealtimeProperties(
       throw new IllegalArgumentException("millrace.realtime.kafka.isolation.level must be read_committed"
           + " (was " + isolation + "): the enricher writes transactionally, and records of aborted"
           + " transactions must not be indexed");
+    }
+    if (index != null && index.refreshInterval() != null
+        && (index.refreshInterval().isNegative() || index.refreshInterval().isZero())) {
+      // Elasticsearch reads -1 as "never refresh": nothing would become searchable.
+      throw new IllegalArgumentException("millrace.realtime.index.refresh-interval must be positive, was "
+          + index.refreshInterval());
     }
     if (bulk != null && bulk.maxBytes() != null
         && bulk.maxBytes().compareTo(MAX_BULK_BYTES) > 0) {
@@ -150,7 +157,21 @@ public record RealtimeProperties(
       @DefaultValue("20") int payloadDepthLimit,
       @Min(value = 1, message = "millrace.realtime.index.payload-ignore-above must be at least 1")
       @Max(value = 8191, message = "millrace.realtime.index.payload-ignore-above must be at most 8191")
-      @DefaultValue("1024") int payloadIgnoreAbove) {}
+      @DefaultValue("1024") int payloadIgnoreAbove,
+      @NotNull(message = "millrace.realtime.index.refresh-interval must be set")
+      @DefaultValue(Index.DEFAULT_REFRESH_INTERVAL) Duration refreshInterval) {
+
+    /**
+     * Half Elasticsearch's own 1 s: with it and the bulk linger, an event is searchable within
+     * about a second of its arrival at an idle pipeline (bench {@code pipeline-curve}).
+     */
+    public static final String DEFAULT_REFRESH_INTERVAL = "500ms";
+
+    /** {@link #DEFAULT_REFRESH_INTERVAL} as a Duration, for settings built in code. */
+    public static Duration defaultRefreshInterval() {
+      return DurationStyle.detectAndParse(DEFAULT_REFRESH_INTERVAL);
+    }
+  }
 
   /** When a bulk request is sent, and how many may be outstanding. */
   public record Bulk(
@@ -159,7 +180,7 @@ public record RealtimeProperties(
       @NotNull(message = "millrace.realtime.bulk.max-bytes must be set")
       @DefaultValue("5MB") DataSize maxBytes,
       @NotNull(message = "millrace.realtime.bulk.linger must be set")
-      @DefaultValue("500ms") Duration linger,
+      @DefaultValue("100ms") Duration linger,
       @Min(value = 1, message = "millrace.realtime.bulk.max-in-flight must be at least 1")
       @Max(value = 16, message = "millrace.realtime.bulk.max-in-flight must be at most 16")
       @DefaultValue("2") int maxInFlight) {}

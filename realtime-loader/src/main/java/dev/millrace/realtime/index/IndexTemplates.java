@@ -68,6 +68,9 @@ public final class IndexTemplates {
     ObjectNode index = template.putObject("settings").putObject("index");
     index.put("number_of_shards", settings.shards());
     index.put("number_of_replicas", settings.replicas());
+    // Set explicitly, so a shard never goes search-idle (and the first search after 30 s quiet does
+    // not wait for a refresh).
+    index.put("refresh_interval", settings.refreshInterval().toMillis() + "ms");
     index.putObject("mapping").putObject("total_fields").put("limit", settings.totalFieldsLimit());
     template.set("mappings", mappings);
     template.putObject("aliases").putObject(alias);

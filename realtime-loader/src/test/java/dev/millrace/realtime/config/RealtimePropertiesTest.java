@@ -40,7 +40,9 @@ class RealtimePropertiesTest {
         WireNames.COLLECTOR_DEAD_LETTER_TOPIC, WireNames.ENRICHER_DEAD_LETTER_TOPIC);
     assertThat(p.bulk().maxActions()).isEqualTo(1000);
     assertThat(p.bulk().maxBytes()).isEqualTo(DataSize.ofMegabytes(5));
-    assertThat(p.bulk().linger()).isEqualTo(Duration.ofMillis(500));
+    assertThat(p.bulk().linger()).isEqualTo(Duration.ofMillis(100));
+    assertThat(p.index().refreshInterval()).isEqualTo(Duration.ofMillis(500))
+        .isEqualTo(RealtimeProperties.Index.defaultRefreshInterval());
     assertThat(p.index().timeField()).isEqualTo(RealtimeProperties.TimeField.RECEIVED_AT);
     assertThat(p.index().replicas()).isZero();
     assertThat(p.elasticsearch().urls()).hasToString("[http://localhost:9200]");
@@ -65,6 +67,9 @@ class RealtimePropertiesTest {
     assertThat(startupFailure("millrace.realtime.retry.initial-backoff=0s"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("millrace.realtime.retry.initial-backoff must be positive, was PT0S");
+    assertThat(startupFailure("millrace.realtime.index.refresh-interval=-1ms"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("millrace.realtime.index.refresh-interval must be positive, was PT-0.001S");
     assertThat(startupFailure("millrace.realtime.kafka.enable.auto.commit=true"))
         .hasMessage("millrace.realtime.kafka.enable.auto.commit must not be true: the loader commits offsets"
             + " itself, only after a batch is indexed or dead-lettered");

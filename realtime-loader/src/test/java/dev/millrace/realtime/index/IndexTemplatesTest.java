@@ -24,6 +24,14 @@ class IndexTemplatesTest {
   }
 
   @Test
+  void bothIndexesRefreshAtTheConfiguredIntervalEvenWhenNobodySearches() {
+    // An explicit interval: a shard never goes search-idle, so freshness does not depend on searches.
+    for (ObjectNode body : bodies.values()) {
+      assertThat(body.at("/template/settings/index/refresh_interval").asString()).isEqualTo("500ms");
+    }
+  }
+
+  @Test
   void everyDailyIndexJoinsItsAlias() {
     assertThat(bodies.get("millrace-events").at("/index_patterns/0").asString()).isEqualTo("millrace-events-*");
     assertThat(bodies.get("millrace-events").at("/template/aliases").has("millrace-events")).isTrue();
