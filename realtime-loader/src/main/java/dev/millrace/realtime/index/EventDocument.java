@@ -1,6 +1,5 @@
 package dev.millrace.realtime.index;
 
-import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
@@ -9,6 +8,13 @@ import dev.millrace.proto.columns.EventColumn.ColumnType;
 import dev.millrace.proto.columns.EventColumns;
 import dev.millrace.proto.v1.CollectorMetadata;
 import dev.millrace.proto.v1.Context;
+import dev.millrace.proto.v1.EnrichedEvent;
+import java.lang.invoke.CallSite;
+import java.lang.invoke.LambdaMetafactory;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,7 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.SerializableString;
+import tools.jackson.core.io.SerializedString;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -86,16 +95,26 @@ final class EventDocument {
     }
   }
 
-  /** A field of a message: a column's leaf ({@code column} set) or a message ({@code node} set). */
-  record Child(FieldDescriptor field, EventColumn column, Node node) {
+  /**
+   * A field of a message: a column's leaf ({@code column} set) or a message ({@code node} set), with
+   * its generated accessors ({@code has} only for messages and timestamps) and its name in the
+   * document, encoded once (the generator copies its bytes instead of encoding a String per event).
+   */
+  record Child(FieldDescriptor field, EventColumn column, Node node, Function<Object, Object> get,
+               Function<Object, Object> has, SerializableString jsonName) {
 
     String documentName() {
-      if (node != null) {
-        return node.name();
-      }
+      return node != null ? node.name() : leafName(field, column);
+    }
+
+    static String leafName(FieldDescriptor field, EventColumn column) {
       String name = field.getName();
       return column.type() == ColumnType.JSON && name.endsWith("_json")
           ? name.substring(0, name.length() - "_json".length()) : name;
+    }
+
+    boolean present(Message message) {
+      return (Boolean) has.apply(message);
     }
   }
 
@@ -107,46 +126,69 @@ final class EventDocument {
    */
   static void fields(JsonGenerator g, Node node, Message message) {
     for (Child child : node.children()) {
-      FieldDescriptor fd = child.field();
       if (child.node() != null) {
-        if (message.hasField(fd)) {
-          Message sub = (Message) message.getField(fd);
+        if (child.present(message)) {
+          Message sub = (Message) child.get().apply(message);
           if (child.node().name() == null) {
             fields(g, child.node(), sub);
           } else {
-            g.writeObjectPropertyStart(child.node().name());
+            g.writeName(child.jsonName());
+            g.writeStartObject();
             fields(g, child.node(), sub);
             g.writeEndObject();
           }
         }
         continue;
       }
-      String name = child.documentName();
       switch (child.column().type()) {
-        case STRING -> string(g, name, (String) message.getField(fd));
+        case STRING -> {
+          String value = (String) child.get().apply(message);
+          if (!value.isEmpty()) {
+            g.writeName(child.jsonName());
+            g.writeString(value);
+          }
+        }
         case JSON -> {
-          String json = (String) message.getField(fd);
+          String json = (String) child.get().apply(message);
           if (!json.isEmpty()) {
-            g.writeName(name);
+            g.writeName(child.jsonName());
             g.writeRawValue(json);
           }
         }
-        case ENUM_NAME -> g.writeStringProperty(name, enumName((EnumValueDescriptor) message.getField(fd)));
+        case ENUM_NAME -> {
+          // The generated enum: a number the code does not know is its UNRECOGNIZED constant.
+          g.writeName(child.jsonName());
+          g.writeString(((Enum<?>) child.get().apply(message)).name());
+        }
         case TIMESTAMP -> {
-          if (message.hasField(fd)) {
-            timestamp(g, name, (Timestamp) message.getField(fd));
+          if (child.present(message)) {
+            g.writeName(child.jsonName());
+            timestampValue(g, (Timestamp) child.get().apply(message));
           }
         }
-        case INT32 -> g.writeNumberProperty(name, (Integer) message.getField(fd));
-        case INT64 -> g.writeNumberProperty(name, (Long) message.getField(fd));
-        case DOUBLE -> g.writeNumberProperty(name, (Double) message.getField(fd));
-        case BOOLEAN -> g.writeBooleanProperty(name, (Boolean) message.getField(fd));
+        case INT32 -> {
+          g.writeName(child.jsonName());
+          g.writeNumber((Integer) child.get().apply(message));
+        }
+        case INT64 -> {
+          g.writeName(child.jsonName());
+          g.writeNumber((Long) child.get().apply(message));
+        }
+        case DOUBLE -> {
+          g.writeName(child.jsonName());
+          g.writeNumber((Double) child.get().apply(message));
+        }
+        case BOOLEAN -> {
+          g.writeName(child.jsonName());
+          g.writeBoolean((Boolean) child.get().apply(message));
+        }
         case STRING_LIST -> {
-          int n = message.getRepeatedFieldCount(fd);
-          if (n > 0) {
-            g.writeArrayPropertyStart(name);
-            for (int i = 0; i < n; i++) {
-              g.writeString((String) message.getRepeatedField(fd, i));
+          List<?> values = (List<?>) child.get().apply(message);
+          if (!values.isEmpty()) {
+            g.writeName(child.jsonName());
+            g.writeStartArray();
+            for (Object value : values) {
+              g.writeString((String) value);
             }
             g.writeEndArray();
           }
@@ -176,10 +218,15 @@ final class EventDocument {
   }
 
   static void timestamp(JsonGenerator g, String name, Timestamp ts) {
+    g.writeName(name);
+    timestampValue(g, ts);
+  }
+
+  private static void timestampValue(JsonGenerator g, Timestamp ts) {
     Instant t = toInstant(ts);
     // An out-of-range time is written as Elasticsearch would see it, so that it refuses the
     // document and the event is dead-lettered with the reason rather than silently re-dated.
-    g.writeStringProperty(name, t != null ? t.toString() : ts.getSeconds() + "s");
+    g.writeString(t != null ? t.toString() : ts.getSeconds() + "s");
   }
 
   static Instant toInstant(Timestamp ts) {
@@ -188,11 +235,6 @@ final class EventDocument {
     } catch (DateTimeException | ArithmeticException e) {
       return null;
     }
-  }
-
-  private static String enumName(EnumValueDescriptor value) {
-    // An unknown number reads as a made-up descriptor the enum's own lookup does not know.
-    return value.getType().findValueByNumber(value.getNumber()) == value ? value.getName() : "UNRECOGNIZED";
   }
 
   // ---- the mapping ---------------------------------------------------------------------------
@@ -260,7 +302,9 @@ final class EventDocument {
 
   private static Node build() {
     Map<String, List<Child>> children = new LinkedHashMap<>();
+    Map<String, Class<?>> classes = new LinkedHashMap<>();
     children.put("", new ArrayList<>());
+    classes.put("", EnrichedEvent.class);
     for (EventColumn column : EventColumns.ALL) {
       if (column.isLineage()) {
         continue; // the kafka object: the record's coordinates, written by the mapper
@@ -270,18 +314,83 @@ final class EventDocument {
       for (int i = 0; i < fields.size(); i++) {
         FieldDescriptor fd = fields.get(i);
         String path = parent.isEmpty() ? fd.getName() : parent + "." + fd.getName();
+        Class<?> owner = classes.get(parent);
         if (i < fields.size() - 1) {
           if (!children.containsKey(path)) {
             children.put(path, new ArrayList<>());
+            Method getter = Accessors.method(owner, "get", fd);
+            classes.put(path, getter.getReturnType());
             children.get(parent).add(new Child(fd, null, new Node(path,
-                ENVELOPE.contains(path) ? null : fd.getName(), children.get(path))));
+                ENVELOPE.contains(path) ? null : fd.getName(), children.get(path)),
+                Accessors.function(getter), Accessors.function(Accessors.method(owner, "has", fd)),
+                new SerializedString(fd.getName())));
           }
         } else {
-          children.get(parent).add(new Child(fd, column, null));
+          boolean list = column.type() == ColumnType.STRING_LIST;
+          Method getter = Accessors.method(owner, "get", fd, list ? "List" : "");
+          Function<Object, Object> has = column.type() == ColumnType.TIMESTAMP
+              ? Accessors.function(Accessors.method(owner, "has", fd)) : null;
+          children.get(parent).add(new Child(fd, column, null, Accessors.function(getter), has,
+              new SerializedString(Child.leafName(fd, column))));
         }
         parent = path;
       }
     }
     return new Node("", null, children.get(""));
+  }
+
+  /**
+   * The generated getters as functions, made once: {@code Message.getField} looks the accessor up
+   * and calls it reflectively for each field of each event, several times the cost of the document.
+   */
+  static final class Accessors {
+
+    private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+
+    private Accessors() {}
+
+    /** {@code <prefix><FieldName><suffix>()} of the generated class, as protoc names it. */
+    static Method method(Class<?> owner, String prefix, FieldDescriptor fd, String suffix) {
+      String name = prefix + camel(fd.getName()) + suffix;
+      try {
+        return owner.getMethod(name);
+      } catch (NoSuchMethodException e) {
+        throw new IllegalStateException(owner.getName() + " has no " + name + "() for " + fd.getFullName(), e);
+      }
+    }
+
+    static Method method(Class<?> owner, String prefix, FieldDescriptor fd) {
+      return method(owner, prefix, fd, "");
+    }
+
+    /** protoc's Java name: each letter after an underscore or a digit upper-cased, underscores dropped. */
+    static String camel(String field) {
+      StringBuilder name = new StringBuilder(field.length());
+      boolean upper = true;
+      for (char c : field.toCharArray()) {
+        if (c == '_') {
+          upper = true;
+        } else if (Character.isDigit(c)) {
+          name.append(c);
+          upper = true;
+        } else {
+          name.append(upper ? Character.toUpperCase(c) : c);
+          upper = false;
+        }
+      }
+      return name.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Function<Object, Object> function(Method getter) {
+      try {
+        MethodHandle target = LOOKUP.unreflect(getter);
+        CallSite site = LambdaMetafactory.metafactory(LOOKUP, "apply", MethodType.methodType(Function.class),
+            MethodType.methodType(Object.class, Object.class), target, target.type());
+        return (Function<Object, Object>) site.getTarget().invokeExact();
+      } catch (Throwable e) {
+        throw new IllegalStateException("cannot make a function of " + getter, e);
+      }
+    }
   }
 }

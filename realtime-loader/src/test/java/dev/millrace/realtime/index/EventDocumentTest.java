@@ -44,6 +44,35 @@ class EventDocumentTest {
   }
 
   @Test
+  void theGeneratedAccessorsReadWhatProtobufsReflectionReads() {
+    EnrichedEvent full = (EnrichedEvent) everyFieldSet(EnrichedEvent.newBuilder()).build();
+    List<String> checked = new ArrayList<>();
+    compare(EventDocument.ROOT, full, checked);
+    assertThat(checked).hasSize((int) EventColumns.ALL.stream().filter(c -> !c.isLineage()).count());
+    assertThat(EventDocument.Accessors.camel("os_name")).isEqualTo("OsName");
+    assertThat(EventDocument.Accessors.camel("ipv4_octets_kept")).isEqualTo("Ipv4OctetsKept");
+  }
+
+  private static void compare(EventDocument.Node node, Message message, List<String> checked) {
+    for (EventDocument.Child child : node.children()) {
+      Object reflected = message.getField(child.field());
+      Object generated = child.get().apply(message);
+      if (child.node() != null) {
+        assertThat(child.present(message)).isEqualTo(message.hasField(child.field()));
+        assertThat(generated).isEqualTo(reflected);
+        compare(child.node(), (Message) generated, checked);
+        continue;
+      }
+      if (reflected instanceof com.google.protobuf.Descriptors.EnumValueDescriptor value) {
+        assertThat(((Enum<?>) generated).name()).as(child.field().getFullName()).isEqualTo(value.getName());
+      } else {
+        assertThat(generated).as(child.field().getFullName()).isEqualTo(reflected);
+      }
+      checked.add(child.field().getFullName());
+    }
+  }
+
+  @Test
   void anEnumNumberTheCodeDoesNotKnowIsWrittenUnrecognized() throws Exception {
     EnrichedEvent event = EnrichedEvent.newBuilder().setRaw(RawEvent.newBuilder()
         .setMetadata(CollectorMetadata.newBuilder().setTransportValue(99))).build();
