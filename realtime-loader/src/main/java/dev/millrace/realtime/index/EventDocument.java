@@ -226,7 +226,7 @@ final class EventDocument {
     Instant t = toInstant(ts);
     // An out-of-range time is written as Elasticsearch would see it, so that it refuses the
     // document and the event is dead-lettered with the reason rather than silently re-dated.
-    g.writeString(t != null ? t.toString() : ts.getSeconds() + "s");
+    g.writeString(t != null ? IsoInstant.format(t.getEpochSecond(), t.getNano()) : ts.getSeconds() + "s");
   }
 
   static Instant toInstant(Timestamp ts) {

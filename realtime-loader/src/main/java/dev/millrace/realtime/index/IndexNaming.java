@@ -12,14 +12,27 @@ import java.util.Locale;
 public final class IndexNaming {
 
   private final DateTimeFormatter format;
+  /** Whether a name can change within a second (a fraction-of-second letter): then nothing is reused. */
+  private final boolean subSecond;
+  /** The last name made: consecutive events mostly fall in the same second, so it is mostly reused. */
+  private volatile Last last = new Last("", Long.MIN_VALUE, "");
+
+  private record Last(String prefix, long epochSecond, String name) {}
 
   public IndexNaming(String datePattern) {
     this.format = DateTimeFormatter.ofPattern(datePattern, Locale.ROOT).withZone(ZoneOffset.UTC);
+    this.subSecond = datePattern.chars().anyMatch(c -> "SnNA".indexOf(c) >= 0);
   }
 
   public String indexName(String prefix, Instant time) {
+    Last cached = last;
+    if (!subSecond && cached.epochSecond() == time.getEpochSecond() && cached.prefix().equals(prefix)) {
+      return cached.name();
+    }
     // Elasticsearch index names are lower case; a pattern with month names must not break them.
-    return (prefix + "-" + format.format(time)).toLowerCase(Locale.ROOT);
+    String name = (prefix + "-" + format.format(time)).toLowerCase(Locale.ROOT);
+    last = new Last(prefix, time.getEpochSecond(), name);
+    return name;
   }
 
   /** The index pattern a template matches for this prefix. */

@@ -26,6 +26,21 @@ class IndexNamingTest {
   }
 
   @Test
+  void aNameReusedWithinASecondIsStillThePrefixesAndTheSeconds() {
+    IndexNaming hourly = new IndexNaming("yyyy.MM.dd.HH");
+    Instant t = Instant.parse("2026-11-20T10:59:59.100Z");
+    assertThat(hourly.indexName("e", t)).isEqualTo("e-2026.11.20.10");
+    assertThat(hourly.indexName("e", t.plusMillis(800))).isEqualTo("e-2026.11.20.10");
+    assertThat(hourly.indexName("d", t.plusMillis(800))).isEqualTo("d-2026.11.20.10");
+    assertThat(hourly.indexName("d", t.plusMillis(900))).isEqualTo("d-2026.11.20.11");
+    assertThat(hourly.indexName("e", t)).isEqualTo("e-2026.11.20.10");
+
+    IndexNaming tenths = new IndexNaming("HH.mm.ss.S");
+    assertThat(tenths.indexName("e", t)).isEqualTo("e-10.59.59.1");
+    assertThat(tenths.indexName("e", t.plusMillis(100))).isEqualTo("e-10.59.59.2");
+  }
+
+  @Test
   void templatesMatchEveryPeriodOfAPrefix() {
     assertThat(IndexNaming.pattern("millrace-dead-letters")).isEqualTo("millrace-dead-letters-*");
   }
