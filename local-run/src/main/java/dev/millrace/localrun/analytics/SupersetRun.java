@@ -174,7 +174,9 @@ public final class SupersetRun implements AutoCloseable {
   private void watch() {
     while (!closed) {
       if (!process.isAlive()) {
-        state = new State(Phase.FAILED, "exited with status " + process.exitValue() + ", see " + log);
+        // The step it was on says what is missing, e.g. PyPI while creating the Python environment.
+        String step = lastStep(newLines()).orElse(state.detail());
+        state = new State(Phase.FAILED, failure(process.exitValue(), step, log));
         return;
       }
       if (healthy()) {
@@ -237,6 +239,13 @@ public final class SupersetRun implements AutoCloseable {
       titles.add(d.path("dashboard_title").asString());
     }
     return titles.stream().sorted().toList();
+  }
+
+  /** What the display and the summary say when the script exited. Pure. */
+  static String failure(int exitCode, String step, Path log) {
+    String during = step.startsWith("creating the Python environment") ? "creating the Python environment"
+        + " (no PyPI access?)" : step.startsWith("serving") ? "serving" : step;
+    return "exited with status " + exitCode + " while " + during + "; see " + log;
   }
 
   /** The last progress line {@code superset-serve} printed, without its prefix. Pure. */

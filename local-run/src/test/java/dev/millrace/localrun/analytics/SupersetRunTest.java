@@ -73,6 +73,15 @@ class SupersetRunTest {
   }
 
   @Test
+  void aFailedStartSaysWhatItWasDoing() {
+    Path log = Path.of("/repo/.millrace/logs/superset.log");
+    assertThat(SupersetRun.failure(1, "creating the Python environment (once per lock; minutes the first time)", log))
+        .isEqualTo("exited with status 1 while creating the Python environment (no PyPI access?); see " + log);
+    assertThat(SupersetRun.failure(1, "importing the dashboards (Trino 127.0.0.1:4100)", log))
+        .isEqualTo("exited with status 1 while importing the dashboards (Trino 127.0.0.1:4100); see " + log);
+  }
+
+  @Test
   void theSummaryGivesTheDashboardsUrlAndTheDemoLogin() {
     Path file = Path.of("/repo/.millrace/superset.properties");
     Path log = Path.of("/repo/.millrace/logs/superset.log");
