@@ -180,7 +180,13 @@ public final class Launcher implements AutoCloseable {
             + "; for the demo the batch loader partitions by occurred_at and marks an hour complete "
             + ServicePlans.DEMO_MARKER_GRACE + " of event time after its end (production: 10m), checked every 5 s");
         if (supersetSkipped == null) {
-          startSuperset(out);
+          try {
+            startSuperset(out);
+          } catch (RuntimeException e) {
+            // Superset is never a reason to stop the pipeline.
+            supersetSkipped = "could not start " + SupersetRun.script(options.repo()) + ": " + e.getMessage();
+            out.println("  Superset skipped (the pipeline and Trino still run): " + supersetSkipped);
+          }
         }
       } catch (CompletionException e) {
         // The pipeline runs without them: one line says what is missing.
