@@ -6,8 +6,9 @@ Inputs (environment), set by the Java IT (DashboardsIT) or by hand against any s
   MILLRACE_TEST_OUT    folder for Superset's home, its log and the screenshots
   MILLRACE_CHROMIUM    Debian's chromium (analytics/bin/chromium prints it)
 
-Superset runs on SQLite in MILLRACE_TEST_OUT: `db upgrade`, an admin with a random password,
-`init`, the bundle imported by analytics/bin/import-dashboards, then one gunicorn worker.
+Superset runs on SQLite in MILLRACE_TEST_OUT, started by analytics/bin/superset-serve, the start
+sequence `./millrace up` runs too: `db upgrade`, an admin with a random password, `init`, the bundle
+imported by analytics/bin/import-dashboards, then one gunicorn worker.
 """
 
 import json
@@ -17,7 +18,6 @@ import secrets
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -27,7 +27,6 @@ import yaml
 
 ANALYTICS = Path(__file__).resolve().parent.parent
 ASSETS = ANALYTICS / "superset" / "assets"
-VENV_BIN = Path(sys.executable).parent
 
 
 def _free_port() -> int:
@@ -93,29 +92,17 @@ def superset(out: Path) -> Superset:
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     password = secrets.token_urlsafe(18)
-    env = dict(os.environ,
-               SUPERSET_CONFIG_PATH=str(ANALYTICS / "superset" / "superset_config.py"),
-               SUPERSET_SECRET_KEY=secrets.token_urlsafe(48),  # generated per run, never logged
-               SUPERSET_HOME=str(home), TZ="UTC", FLASK_APP="superset")
-    log = open(out / "superset.log", "w")
-
-    def run(*cmd: str) -> None:
-        subprocess.run(list(cmd), env=env, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=900)
-
-    superset_cli = str(VENV_BIN / "superset")
-    run(superset_cli, "db", "upgrade")
-    run(superset_cli, "fab", "create-admin", "--username", "admin", "--firstname", "Millrace",
-        "--lastname", "Admin", "--email", "admin@millrace.invalid", "--password", password)
-    run(superset_cli, "init")
-    run(str(ANALYTICS / "bin" / "import-dashboards"), "admin")
     port = _free_port()
-    server = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "--workers", "1", "--threads", "8", "--timeout", "180",
-         "--bind", f"127.0.0.1:{port}", "superset.app:create_app()"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
+    # Secrets generated per run, passed in the environment only, never logged.
+    env = dict(os.environ, SUPERSET_SECRET_KEY=secrets.token_urlsafe(48), SUPERSET_ADMIN_PASSWORD=password,
+               SUPERSET_HOME=str(home), SUPERSET_BIND=f"127.0.0.1:{port}", SUPERSET_WORKERS="1")
+    log = open(out / "superset.log", "w")
+    server = subprocess.Popen([str(ANALYTICS / "bin" / "superset-serve")], env=env, stdout=log,
+                              stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
+        # Set-up (db upgrade, init, import) then the worker's start.
+        deadline = time.monotonic() + 1200
         while True:
             try:
                 # The worker's first answer can take a while on a loaded machine.

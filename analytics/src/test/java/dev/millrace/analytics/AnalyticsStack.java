@@ -10,6 +10,7 @@ import dev.millrace.curation.input.LakeInput;
 import dev.millrace.curation.run.CurationJob;
 import dev.millrace.curation.run.RunOptions;
 import dev.millrace.curation.run.RunResult;
+import dev.millrace.localstack.ElasticsearchRootShim;
 import dev.millrace.localstack.ElasticsearchServer;
 import dev.millrace.localstack.IcebergCatalog;
 import dev.millrace.localstack.LocalStack;

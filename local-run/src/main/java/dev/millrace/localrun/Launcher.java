@@ -2,6 +2,8 @@ package dev.millrace.localrun;
 
 import dev.millrace.localrun.analytics.AnalyticsRun;
 import dev.millrace.localrun.analytics.RunEndpoints;
+import dev.millrace.localrun.analytics.SupersetRun;
+import dev.millrace.localrun.down.PidFile;
 import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.service.ServicePlans;
 import dev.millrace.localrun.service.ServiceProcess;
@@ -48,8 +50,8 @@ public final class Launcher implements AutoCloseable {
    * @param readyTimeout how long each service may take to become ready
    * @param batchRotation the batch loader's file rotation interval (short, so files show up quickly)
    * @param overrides per service name, environment variables added to its plan (e.g. by a test)
-   * @param analytics whether PostgreSQL and Trino start too, and the batch loader partitions by
-   *     {@code occurred_at} with short completeness delays for a demo history ({@code ./millrace up});
+   * @param analytics whether PostgreSQL, Trino and Superset start too, and the batch loader partitions
+   *     by {@code occurred_at} with short completeness delays for a demo history ({@code ./millrace up});
    *     OFF for library use (the end-to-end test, the benchmark)
    */
   public record Options(Path repo, Path home, ServicePorts.Choice ports, Duration readyTimeout, String batchRotation,
@@ -76,22 +78,26 @@ public final class Launcher implements AutoCloseable {
     }
   }
 
-  /** Whether the analytics half (PostgreSQL, Trino, the curation job) runs beside the pipeline. */
+  /** Whether the analytics half (PostgreSQL, Trino, the curation job, Superset) runs beside the pipeline. */
   public enum Analytics { OFF, ON }
 
   private final Options options;
   private final ServicePorts ports;
+  private final int supersetPort;
   private final String writeKey;
   private final List<ServiceProcess> services = Collections.synchronizedList(new ArrayList<>());
   private ServerEndpoints infra;
   private PipelineWatcher watcher;
   private volatile AnalyticsRun analytics;
   private String analyticsSkipped;
+  private volatile SupersetRun superset;
+  private String supersetSkipped;
   private volatile boolean closed;
 
-  private Launcher(Options options, ServicePorts ports, String writeKey) {
+  private Launcher(Options options, ServicePorts ports, int supersetPort, String writeKey) {
     this.options = options;
     this.ports = ports;
+    this.supersetPort = supersetPort;
     this.writeKey = writeKey;
   }
 
@@ -109,6 +115,7 @@ public final class Launcher implements AutoCloseable {
   /** Starts everything; on any failure stops what was started and throws a LaunchException. */
   public static Launcher start(Options options, PrintStream out) {
     ServicePorts ports = ServicePorts.choose(options.ports());
+    int supersetPort = options.analytics() == Analytics.ON ? ServicePorts.superset(options.ports()) : -1;
     for (ServiceSpec spec : ServicePlans.plan(new ServerEndpoints("", "", "", "", "", ""), ports, settings(options, "x"))) {
       // Before anything starts: a missing jar is the most common first-run mistake.
       Path jar = spec.jar(options.repo(), version());
@@ -116,7 +123,7 @@ public final class Launcher implements AutoCloseable {
         throw new LaunchException(jar + " is missing; build the services with `./mvnw -q -DskipTests package`.");
       }
     }
-    Launcher launcher = new Launcher(options, ports, "wk_" + token());
+    Launcher launcher = new Launcher(options, ports, supersetPort, "wk_" + token());
     try {
       launcher.boot(out);
       return launcher;
@@ -139,6 +146,11 @@ public final class Launcher implements AutoCloseable {
     boolean withAnalytics = options.analytics() == Analytics.ON;
     CompletableFuture<AnalyticsRun> analyticsStart = null;
     if (withAnalytics) {
+      // Superset needs Python 3.11 (and PyPI, the first time): without it one line says so.
+      supersetSkipped = SupersetRun.unavailable(options.repo(), Map.of()).orElse(null);
+      if (supersetSkipped != null) {
+        out.println("  Superset skipped (the pipeline and Trino still run): " + supersetSkipped);
+      }
       // Beside the services: Trino takes about as long as they do.
       out.println("starting PostgreSQL and Trino (local-stack) for the curated tables ...");
       analyticsStart = CompletableFuture.supplyAsync(() -> AnalyticsRun.start(ServicePlans.BUCKET, "events"));
@@ -167,13 +179,41 @@ public final class Launcher implements AutoCloseable {
         out.println("  PostgreSQL and Trino ready: Trino " + analytics.endpoints().trinoUrl()
             + "; for the demo the batch loader partitions by occurred_at and marks an hour complete "
             + ServicePlans.DEMO_MARKER_GRACE + " of event time after its end (production: 10m), checked every 5 s");
+        if (supersetSkipped == null) {
+          try {
+            startSuperset(out);
+          } catch (RuntimeException e) {
+            // Superset is never a reason to stop the pipeline.
+            supersetSkipped = "could not start " + SupersetRun.script(options.repo()) + ": " + e.getMessage();
+            out.println("  Superset skipped (the pipeline and Trino still run): " + supersetSkipped);
+          }
+        }
       } catch (CompletionException e) {
         // The pipeline runs without them: one line says what is missing.
         analyticsSkipped = e.getCause().getMessage();
         out.println("  analytics skipped (the pipeline still runs): " + analyticsSkipped);
+        supersetSkipped = supersetSkipped == null ? "no Trino" : supersetSkipped;
       }
     }
     watcher = new PipelineWatcher(infra, topicRoles(), ServicePlans.BUCKET, plan.get(4).prometheusUrl());
+  }
+
+  /**
+   * In the background: {@code analytics/bin/superset-serve} sets up a fresh Superset against this
+   * run's Trino and serves it; the display shows its progress. The first run creates its
+   * virtualenv (minutes), so nothing waits for it here.
+   */
+  private void startSuperset(PrintStream out) {
+    SupersetRun.Login login = SupersetRun.Login.random();
+    Path log = logs().resolve("superset.log");
+    SupersetRun run = SupersetRun.start(options.repo(), options.home().resolve("state").resolve("superset"),
+        analytics.endpoints().trinoUrl(), supersetPort, login, log);
+    superset = run;
+    BackingServers.adopt(PidFile.SUPERSET, run.handle());
+    RunEndpoints.writeOwnerOnly(options.home().resolve(SupersetRun.FILE), run.loginFileText());
+    writePids();
+    out.println("  Superset starting in the background on " + run.url() + " (the first run creates its Python"
+        + " environment: a few minutes); log " + log);
   }
 
   private ServiceProcess launch(ServiceSpec spec) {
@@ -236,6 +276,9 @@ public final class Launcher implements AutoCloseable {
   /** The analytics half, empty when it is off or did not start ({@link #analyticsSkipped()} says why). */
   public java.util.Optional<AnalyticsRun> analytics() { return java.util.Optional.ofNullable(analytics); }
   public java.util.Optional<String> analyticsSkipped() { return java.util.Optional.ofNullable(analyticsSkipped); }
+  /** Superset, empty when analytics are off or it was skipped ({@link #supersetSkipped()} says why). */
+  public java.util.Optional<SupersetRun> superset() { return java.util.Optional.ofNullable(superset); }
+  public java.util.Optional<String> supersetSkipped() { return java.util.Optional.ofNullable(supersetSkipped); }
   public Path home() { return options.home(); }
   public Path repo() { return options.repo(); }
   public List<ServiceProcess> services() { return List.copyOf(services); }
@@ -292,13 +335,17 @@ public final class Launcher implements AutoCloseable {
     List<ServiceProcess> reverse = new ArrayList<>(services);
     Collections.reverse(reverse);
     // In parallel: each gets its grace period at the same time, so Ctrl-C returns within seconds.
-    reverse.stream().map(s -> CompletableFuture.runAsync(() -> s.stop(Duration.ofSeconds(20))))
-        .toList().forEach(CompletableFuture::join);
+    List<CompletableFuture<Void>> stopping = new ArrayList<>(reverse.stream()
+        .map(s -> CompletableFuture.runAsync(() -> s.stop(Duration.ofSeconds(20)))).toList());
+    SupersetRun s = superset;
+    if (s != null) stopping.add(CompletableFuture.runAsync(s::close));
+    stopping.forEach(CompletableFuture::join);
     BackingServers.stop();
     deleteTree(options.home().resolve("state"));
     try {
       Files.deleteIfExists(pidFile());
       Files.deleteIfExists(options.home().resolve(RunEndpoints.FILE));
+      Files.deleteIfExists(options.home().resolve(SupersetRun.FILE));
     } catch (IOException ignored) {
       // A stale pid file is checked against live processes on the next run.
     }
@@ -311,6 +358,8 @@ public final class Launcher implements AutoCloseable {
   private void writePids() {
     StringBuilder text = new StringBuilder("launcher " + ProcessHandle.current().pid() + "\n");
     services().forEach(s -> text.append(s.spec().name()).append(' ').append(s.pid()).append('\n'));
+    SupersetRun s = superset;
+    if (s != null) text.append(PidFile.SUPERSET).append(' ').append(s.pid()).append('\n');
     try {
       Files.writeString(pidFile(), text);
     } catch (IOException e) {
@@ -338,7 +387,8 @@ public final class Launcher implements AutoCloseable {
       if (parts[0].equals("launcher") && command.contains("millrace")) {
         throw new LaunchException("another `./millrace up` is running (pid " + pid + "); stop it with Ctrl-C there or `./millrace down`, or give this run its own folder and ports.");
       }
-      if (command.contains("-exec.jar")) {
+      if (!parts[0].equals("launcher") && PidFile.isOurs(parts[0], command)) {
+        handle.get().descendants().forEach(ProcessHandle::destroyForcibly);
         handle.get().destroyForcibly();
       }
     }

@@ -5,6 +5,7 @@ import dev.millrace.localrun.analytics.CurateMain;
 import dev.millrace.localrun.analytics.CurationJob;
 import dev.millrace.localrun.analytics.MarkedDays;
 import dev.millrace.localrun.analytics.RunEndpoints;
+import dev.millrace.localrun.analytics.SupersetRun;
 import dev.millrace.localrun.down.DownMain;
 import dev.millrace.localrun.service.ServicePorts;
 import dev.millrace.localrun.stack.ServerEndpoints;
@@ -36,8 +37,9 @@ import picocli.CommandLine.Option;
 /** {@code ./millrace up}: the whole pipeline on this machine, a demo over REST and gRPC, live progress. */
 @Command(name = "millrace up", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Runs Kafka, Elasticsearch, S3 and the five Millrace services on this machine, sends demo"
-        + " traffic over REST and gRPC and shows each stage's progress; unless --no-analytics, also PostgreSQL and"
-        + " Trino, and curates the demo's past days into Iceberg tables. Ctrl-C (or ./millrace down) stops everything.")
+        + " traffic over REST and gRPC and shows each stage's progress; unless --no-analytics, also PostgreSQL,"
+        + " Trino and Superset with the dashboards, and curates the demo's past days into Iceberg tables."
+        + " Ctrl-C (or ./millrace down) stops everything.")
 public final class LocalRunMain implements Callable<Integer> {
 
   @Option(names = "--exit-when-done", description = "Stop everything and exit once the demo's events are in Elasticsearch and S3.")
@@ -54,7 +56,7 @@ public final class LocalRunMain implements Callable<Integer> {
   ServicePorts.Choice ports;
 
   @Option(names = "--no-analytics",
-      description = "Run the pipeline only: no PostgreSQL, Trino or curation (the batch loader then partitions by received_at).")
+      description = "Run the pipeline only: no PostgreSQL, Trino, curation or Superset (the batch loader then partitions by received_at).")
   boolean noAnalytics;
 
   @Option(names = "--history-days", paramLabel = "N", defaultValue = "3",
@@ -187,11 +189,30 @@ public final class LocalRunMain implements Callable<Integer> {
     if (!curated) {
       out.println("\nThe curation of the demo days had not finished after 15 minutes; see " + launcher.logs() + "/curation-*.log");
     }
+    SupersetRun superset = launcher.superset().orElse(null);
+    if (superset != null && exitWhenDone) {
+      // Only the summary waits (the pipeline has run all along): it then shows the dashboards as they are.
+      superset.awaitStarted(Duration.ofMinutes(10));
+    }
     printSummary(launcher);
     if (exitWhenDone) {
       return 0; // the shutdown hook stops everything
     }
     out.println("\nRunning until Ctrl-C.");
+    if (superset != null && superset.state().phase() == SupersetRun.Phase.STARTING) {
+      Thread announce = new Thread(() -> {
+        try {
+          superset.awaitStarted(Duration.ofHours(1));
+          out.println();
+          out.println(String.join("\n", SupersetRun.summaryLines(superset.state(), superset.url(), superset.login(),
+              launcher.home().resolve(SupersetRun.FILE), superset.log())));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "millrace-superset-announce");
+      announce.setDaemon(true);
+      announce.start();
+    }
     Thread keepShowing = new Thread(() -> {
       while (true) {
         try {
@@ -216,6 +237,7 @@ public final class LocalRunMain implements Callable<Integer> {
     if (curating != null) {
       lines.addAll(curating.state().lines());
     }
+    launcher.superset().ifPresent(s -> lines.add(SupersetRun.displayLine(s.state(), s.dashboardsUrl())));
     return lines;
   }
 
@@ -279,6 +301,11 @@ public final class LocalRunMain implements Callable<Integer> {
       out.println("Curate a day again, or other days, without Airflow: ./millrace curate --ds YYYY-MM-DD | --from D1 --to D2");
     });
     launcher.analyticsSkipped().ifPresent(why -> out.println("Analytics were skipped: " + why));
+    launcher.superset().ifPresent(s -> SupersetRun.summaryLines(s.state(), s.url(), s.login(),
+        launcher.home().resolve(SupersetRun.FILE), s.log()).forEach(out::println));
+    if (launcher.analyticsSkipped().isEmpty()) {
+      launcher.supersetSkipped().ifPresent(why -> out.println("Superset was skipped: " + why));
+    }
     out.println("Metrics: curl -s http://127.0.0.1:" + p.collectorHttp() + "/actuator/prometheus | grep millrace");
     out.println("Logs:    " + launcher.logs() + "/{collector,enrichment-api,enricher,realtime-loader,batch-loader}.log");
   }

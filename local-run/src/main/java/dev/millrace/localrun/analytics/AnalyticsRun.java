@@ -1,6 +1,7 @@
 package dev.millrace.localrun.analytics;
 
 import dev.millrace.localrun.LaunchException;
+import dev.millrace.localstack.ElasticsearchRootShim;
 import dev.millrace.localstack.IcebergCatalog;
 import dev.millrace.localstack.LocalStack;
 import dev.millrace.localstack.TrinoServer;
@@ -24,12 +25,14 @@ import tools.jackson.databind.JsonNode;
 /**
  * The analytics half of a local run: PostgreSQL (the Iceberg JDBC catalog) and Trino from
  * {@code local-stack}, and the curation job run for each demo day once the batch loader has marked
- * its 24 hours. Airflow and Superset are not started yet (local-run/README.md).
+ * its 24 hours. Superset is {@link SupersetRun}; Airflow is not started yet (local-run/README.md).
  */
 public final class AnalyticsRun implements AutoCloseable {
 
   /** The curated tables, in the job's build order (curation/README.md, "Tables"). */
   public static final List<String> TABLES = List.of("events", "sessions", "users", "daily_metrics", "funnel_daily");
+  /** Trino's catalog over Elasticsearch, which the realtime dashboard reads. */
+  public static final String REALTIME_CATALOG = "realtime";
 
   private final RunEndpoints endpoints;
   private final TrinoQuery trino;
@@ -38,8 +41,11 @@ public final class AnalyticsRun implements AutoCloseable {
   private volatile Thread curator;
   private volatile boolean closed;
 
-  private AnalyticsRun(RunEndpoints endpoints) {
+  private final ElasticsearchRootShim shim;
+
+  private AnalyticsRun(RunEndpoints endpoints, ElasticsearchRootShim shim) {
     this.endpoints = endpoints;
+    this.shim = shim;
     this.trino = new TrinoQuery(endpoints.trinoUrl());
   }
 
@@ -53,10 +59,17 @@ public final class AnalyticsRun implements AutoCloseable {
   public static AnalyticsRun start(String inputBucket, String inputPrefix) {
     try {
       TrinoServer server = LocalStack.trino();
+      // The realtime dashboard's catalog, on the pipeline's Elasticsearch (already running), as
+      // analytics/trino/catalog/realtime.properties sets it; through the shim that answers the
+      // connector's GET / (local-stack's Elasticsearch build refuses it: see ElasticsearchRootShim).
+      ElasticsearchRootShim shim = new ElasticsearchRootShim(LocalStack.elasticsearch().url());
+      server.createCatalog(REALTIME_CATALOG, "elasticsearch", Map.of("elasticsearch.host", "127.0.0.1",
+          "elasticsearch.port", Integer.toString(shim.port()), "elasticsearch.ignore-publish-address", "true",
+          "elasticsearch.default-schema-name", "default"));
       IcebergCatalog c = LocalStack.curatedCatalog();
       return new AnalyticsRun(new RunEndpoints(server.url(), c.name(), c.jdbcUrl(), c.jdbcUser(), c.jdbcPassword(),
           c.warehouse(), c.s3Endpoint(), c.s3Region(), c.s3AccessKey(), c.s3SecretKey(), "s3://" + inputBucket,
-          inputPrefix, "millrace"));
+          inputPrefix, "millrace"), shim);
     } catch (RuntimeException e) {
       String message = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
       throw new LaunchException("PostgreSQL and Trino did not start: " + message, e);
@@ -192,6 +205,7 @@ public final class AnalyticsRun implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    shim.close();
     Thread t = curator;
     if (t != null) t.interrupt();
     Process p = job;

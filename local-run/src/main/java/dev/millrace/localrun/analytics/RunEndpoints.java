@@ -71,14 +71,18 @@ public record RunEndpoints(String trinoUrl, String catalogName, String catalogJd
   }
 
   public void write(Path home) {
-    Path file = home.resolve(FILE);
+    writeOwnerOnly(home.resolve(FILE), format());
+  }
+
+  /** Writes {@code text} to a new file only its owner can read (it holds a run's local passwords). */
+  public static void writeOwnerOnly(Path file, String text) {
     try {
       Files.deleteIfExists(file);
       Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(file, format());
+      Files.writeString(file, text);
     } catch (UnsupportedOperationException e) {
       try {
-        Files.writeString(file, format()); // not POSIX: the folder's permissions apply
+        Files.writeString(file, text); // not POSIX: the folder's permissions apply
       } catch (IOException io) {
         throw new UncheckedIOException(io);
       }

@@ -12,6 +12,8 @@ import java.util.Optional;
 public record PidFile(Map<String, Long> pids) {
 
   public static final String LAUNCHER = "launcher";
+  /** Superset's gunicorn (or, while it sets up, {@code analytics/bin/superset-serve}). */
+  public static final String SUPERSET = "superset";
 
   public PidFile {
     // In the file's order (Map.copyOf would not keep it): the launcher first, then start order.
@@ -31,6 +33,16 @@ public record PidFile(Map<String, Long> pids) {
       }
     }
     return new PidFile(pids);
+  }
+
+  /**
+   * Whether a live process listed under {@code name} is one a launcher started, judged by its command
+   * line: after a crash its pid may have been given to something else, which must not be ended.
+   */
+  public static boolean isOurs(String name, String commandLine) {
+    if (name.equals(LAUNCHER)) return commandLine.contains("millrace");
+    if (name.equals(SUPERSET)) return commandLine.contains("superset");
+    return commandLine.contains("-exec.jar");
   }
 
   public Optional<Long> launcher() {

@@ -83,13 +83,17 @@ public final class StopRunning {
     return STOPPED;
   }
 
-  /** Services whose launcher is gone: SIGTERM to each still running one of ours (an {@code -exec.jar}). */
+  /**
+   * Services whose launcher is gone: SIGTERM to each still running one of ours (an {@code -exec.jar},
+   * Superset's gunicorn) and what it started.
+   */
   private int endLeftovers(Map<String, Long> services) {
     int ended = 0;
-    for (long pid : services.values()) {
-      Optional<ProcessHandle> p = processes.apply(pid)
-          .filter(h -> h.info().commandLine().map(c -> c.contains("-exec.jar")).orElse(false));
+    for (Map.Entry<String, Long> service : services.entrySet()) {
+      Optional<ProcessHandle> p = processes.apply(service.getValue())
+          .filter(h -> h.info().commandLine().map(c -> PidFile.isOurs(service.getKey(), c)).orElse(false));
       if (p.isPresent()) {
+        p.get().descendants().forEach(ProcessHandle::destroy);
         p.get().destroy();
         ended++;
       }

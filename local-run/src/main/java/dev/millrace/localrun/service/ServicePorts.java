@@ -33,6 +33,23 @@ public record ServicePorts(int collectorHttp, int collectorGrpc, int enrichmentG
     return ports;
   }
 
+  /**
+   * Superset's port: {@value dev.millrace.localrun.analytics.SupersetRun#DEFAULT_PORT}, refused like
+   * the services' when taken, or a free one.
+   */
+  public static int superset(Choice choice) {
+    if (choice == Choice.FREE) {
+      return free();
+    }
+    int port = dev.millrace.localrun.analytics.SupersetRun.DEFAULT_PORT;
+    if (!available(port)) {
+      throw new LaunchException("port " + port + " (Superset) is already in use."
+          + "\nStop what listens there (e.g. `ss -ltnp | grep " + port + "`), run `./millrace up --ports free`,"
+          + " or `--no-analytics`.");
+    }
+    return port;
+  }
+
   /** What listens where, for messages. */
   public Map<String, Integer> byUse() {
     Map<String, Integer> uses = new LinkedHashMap<>();

@@ -36,6 +36,17 @@ class StopRunningTest {
   }
 
   @Test
+  void onlyProcessesThatAreStillOursAreEnded() {
+    assertThat(PidFile.isOurs("collector", "/jdk/bin/java -Xmx384m -jar collector-service/target/x-exec.jar")).isTrue();
+    assertThat(PidFile.isOurs(PidFile.SUPERSET, "/repo/.millrace/venvs/superset-ab12/bin/python /repo/.millrace/venvs/"
+        + "superset-ab12/bin/gunicorn --workers 1 superset.app:create_app()")).isTrue();
+    assertThat(PidFile.isOurs(PidFile.SUPERSET, "/bin/bash /repo/analytics/bin/superset-serve")).isTrue();
+    // A pid given to something else after a crash.
+    assertThat(PidFile.isOurs(PidFile.SUPERSET, "/usr/sbin/sshd -D")).isFalse();
+    assertThat(PidFile.isOurs("collector", "/usr/bin/python3 app.py")).isFalse();
+  }
+
+  @Test
   void withoutAPidFileNothingRunsAndTheUserIsToldSo() {
     int code = new StopRunning(out, pid -> Optional.empty()).stop(home, Duration.ofSeconds(1));
     assertThat(code).isEqualTo(StopRunning.NOTHING_RUNNING);

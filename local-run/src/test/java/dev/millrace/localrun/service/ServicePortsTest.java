@@ -34,6 +34,22 @@ class ServicePortsTest {
   }
 
   @Test
+  void supersetTakesItsDocumentedPortOrRefusesWhenItIsTaken() throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      if (ServicePorts.available(8088)) {
+        taken.bind(new InetSocketAddress(8088)); // else something on this machine already holds it
+      }
+      assertThatThrownBy(() -> ServicePorts.superset(ServicePorts.Choice.DEFAULT))
+          .isInstanceOf(LaunchException.class)
+          .hasMessageContaining("port 8088 (Superset)")
+          .hasMessageContaining("--ports free");
+    }
+    int free = ServicePorts.superset(ServicePorts.Choice.FREE);
+    assertThat(free).isNotEqualTo(8088);
+    assertThat(ServicePorts.available(free)).isTrue();
+  }
+
+  @Test
   void freePortsAreDistinctAndAvailable() {
     ServicePorts ports = ServicePorts.choose(ServicePorts.Choice.FREE);
     assertThat(new HashSet<>(ports.byUse().values())).hasSize(7);

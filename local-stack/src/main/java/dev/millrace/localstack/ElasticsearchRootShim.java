@@ -1,4 +1,4 @@
-package dev.millrace.analytics;
+package dev.millrace.localstack;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -22,16 +22,18 @@ import java.util.concurrent.Executors;
  * once before its first search (its product check) and fails every query that scans documents
  * without it; {@code count(*)} alone never gets there. The answer carries the node's real
  * version, read from {@code _nodes}. Nothing else is changed: the data, mappings, aliases and
- * searches are the real server's.
+ * searches are the real server's. Used where Trino reads local-stack's Elasticsearch: the analytics
+ * tests and {@code ./millrace up}'s {@code realtime} catalog. A full Elasticsearch needs none.
  */
-final class ElasticsearchRootShim implements AutoCloseable {
+public final class ElasticsearchRootShim implements AutoCloseable {
 
   private final HttpServer server;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String target;
   private final byte[] root;
 
-  ElasticsearchRootShim(String elasticsearchUrl) {
+  /** Listens on a free loopback port at once, in daemon threads, until {@link #close()}. */
+  public ElasticsearchRootShim(String elasticsearchUrl) {
     this.target = elasticsearchUrl;
     try {
       String node = send("GET", "/_nodes/_local?filter_path=nodes.*.version,nodes.*.build_hash,nodes.*.build_type", null)
@@ -67,7 +69,7 @@ final class ElasticsearchRootShim implements AutoCloseable {
     return m.group(1);
   }
 
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 
